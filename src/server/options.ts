@@ -1,0 +1,42 @@
+import type { LogLevel } from '../log.js';
+
+/** Everything that can be set when starting a broker; every field has a default. */
+export interface BrokerOptions {
+  /** AMQP listen port; 0 picks a free port (read it back from RunningBroker.port). Default 5672. */
+  port: number;
+  /** Listen address. Default '::' (all interfaces, IPv4 and IPv6). */
+  host: string;
+  /** Directory for durable data. Default './data'. */
+  dataDir: string;
+  defaultUser: string;
+  defaultPass: string;
+  defaultVhost: string;
+  /** Heartbeat interval proposed in connection.tune, seconds (0 disables). */
+  heartbeat: number;
+  frameMax: number;
+  channelMax: number;
+  /** Seconds a new socket may take to finish the AMQP handshake. */
+  handshakeTimeout: number;
+  logLevel: LogLevel;
+}
+
+export const defaultOptions: BrokerOptions = {
+  port: 5672,
+  host: '::',
+  dataDir: './data',
+  defaultUser: 'guest',
+  defaultPass: 'guest',
+  defaultVhost: '/',
+  heartbeat: 60,
+  frameMax: 131072,
+  channelMax: 2047,
+  handshakeTimeout: 10,
+  logLevel: 'info',
+};
+
+export interface RunningBroker {
+  /** The AMQP port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stops listening, closes every connection with 320 CONNECTION_FORCED, releases resources. */
+  close(): Promise<void>;
+}
