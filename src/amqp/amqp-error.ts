@@ -1,0 +1,38 @@
+import { hardErrorCodes, replyCodeNames } from './spec.js';
+
+/**
+ * An AMQP error to be reported to the peer: a channel.close for soft errors (403, 404, 405, 406)
+ * or a connection.close for hard ones (5xx, 530, 320). `text` is the full reply text in RabbitMQ's
+ * style, e.g. "NOT_FOUND - no queue 'x' in vhost '/'". The class and method ids of the method that
+ * failed are filled in by the channel that catches it.
+ */
+export class AmqpError extends Error {
+  classId = 0;
+  methodId = 0;
+
+  constructor(
+    readonly code: number,
+    readonly text: string,
+  ) {
+    super(text);
+    this.name = 'AmqpError';
+  }
+
+  get isHard(): boolean {
+    return hardErrorCodes.has(this.code);
+  }
+
+  /** Attaches the failing method's id (class id << 16 | method index) unless already set. */
+  withMethod(id: number): this {
+    if (this.classId === 0 && this.methodId === 0) {
+      this.classId = id >>> 16;
+      this.methodId = id & 0xffff;
+    }
+    return this;
+  }
+}
+
+/** Builds an error whose text is prefixed with the reply code's name, as RabbitMQ writes it. */
+export function amqpError(code: number, detail: string): AmqpError {
+  return new AmqpError(code, `${replyCodeNames[code] ?? 'ERROR'} - ${detail}`);
+}

@@ -1,0 +1,109 @@
+import { FRAME_END } from './spec.js';
+
+/** Receives each complete frame. `payload[start, end)` is only valid during the call. */
+export type FrameSink = (type: number, channel: number, payload: Buffer, start: number, end: number) => void;
+
+/** A framing violation: bad frame-end octet or a frame larger than frame_max. Maps to 501. */
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+const HEADER_SIZE = 7;
+
+/**
+ * Splits a TCP byte stream into AMQP frames. Frames that arrive whole inside one chunk are handed
+ * on as a view into that chunk (no copy). Only a frame that straddles chunks is assembled, into a
+ * buffer of exactly its size, so a partial read never copies more than the one frame it belongs to.
+ */
+export class FrameParser {
+  /** Largest accepted frame payload (negotiated frame_max minus the 8 bytes of framing). */
+  maxPayload: number;
+  private readonly sink: FrameSink;
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
+  private readonly headerBuf = Buffer.alloc(HEADER_SIZE);
+  private stopped = false;
+
+  constructor(maxPayload: number, sink: FrameSink) {
+    this.maxPayload = maxPayload;
+    this.sink = sink;
+  }
+
+  /** Stops delivering frames (e.g. once the connection is closing); later input is ignored. */
+  stop(): void {
+    this.stopped = true;
+    this.partial = null;
+  }
+
+  push(chunk: Buffer): void {
+    let pos = 0;
+    if (this.partial !== null || this.partialFilled > 0) {
+      pos = this.continuePartial(chunk);
+      if (pos < 0) return;
+    }
+    const len = chunk.length;
+    while (!this.stopped && len - pos >= HEADER_SIZE) {
+      const size = chunk.readUInt32BE(pos + 3);
+      this.checkSize(size);
+      const total = HEADER_SIZE + size + 1;
+      if (len - pos < total) break;
+      if (chunk[pos + total - 1] !== FRAME_END) throw new FrameError('bad frame end octet');
+      this.sink(chunk[pos], chunk.readUInt16BE(pos + 1), chunk, pos + HEADER_SIZE, pos + HEADER_SIZE + size);
+      pos += total;
+    }
+    if (!this.stopped && pos < len) this.startPartial(chunk, pos);
+  }
+
+  private checkSize(size: number): void {
+    if (size > this.maxPayload) {
+      throw new FrameError(`frame size ${size + 8} exceeds negotiated frame_max ${this.maxPayload + 8}`);
+    }
+  }
+
+  /** Keeps the unfinished tail of a chunk: just the header bytes, or a frame-sized buffer. */
+  private startPartial(chunk: Buffer, pos: number): void {
+    const rest = chunk.length - pos;
+    if (rest < HEADER_SIZE) {
+      chunk.copy(this.headerBuf, 0, pos);
+      this.partialFilled = rest;
+      this.partial = null;
+      return;
+    }
+    const size = chunk.readUInt32BE(pos + 3);
+    this.checkSize(size);
+    this.partial = Buffer.allocUnsafe(HEADER_SIZE + size + 1);
+    this.partialFilled = chunk.copy(this.partial, 0, pos);
+  }
+
+  /** Feeds bytes into the pending frame; returns where the chunk's unread bytes start, or -1. */
+  private continuePartial(chunk: Buffer): number {
+    let pos = 0;
+    if (this.partial === null) {
+      // Only part of a frame header so far: complete the header first.
+      const need = HEADER_SIZE - this.partialFilled;
+      const n = Math.min(need, chunk.length);
+      chunk.copy(this.headerBuf, this.partialFilled, 0, n);
+      this.partialFilled += n;
+      pos = n;
+      if (this.partialFilled < HEADER_SIZE) return -1;
+      const size = this.headerBuf.readUInt32BE(3);
+      this.checkSize(size);
+      this.partial = Buffer.allocUnsafe(HEADER_SIZE + size + 1);
+      this.headerBuf.copy(this.partial, 0);
+    }
+    const frame = this.partial;
+    const n = Math.min(frame.length - this.partialFilled, chunk.length - pos);
+    chunk.copy(frame, this.partialFilled, pos, pos + n);
+    this.partialFilled += n;
+    pos += n;
+    if (this.partialFilled < frame.length) return -1;
+    this.partial = null;
+    this.partialFilled = 0;
+    if (frame[frame.length - 1] !== FRAME_END) throw new FrameError('bad frame end octet');
+    this.sink(frame[0], frame.readUInt16BE(1), frame, HEADER_SIZE, frame.length - 1);
+    return this.stopped ? -1 : pos;
+  }
+}

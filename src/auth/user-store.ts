@@ -1,0 +1,50 @@
+import { checkPassword, hashPassword } from './password-hash.js';
+import type { HashingAlgorithm } from './password-hash.js';
+
+export interface User {
+  name: string;
+  passwordHash: string;
+  hashingAlgorithm: HashingAlgorithm;
+  tags: string[];
+}
+
+export interface Permission {
+  configure: string;
+  write: string;
+  read: string;
+}
+
+/** Users and their per-vhost permissions. */
+export class UserStore {
+  readonly users = new Map<string, User>();
+  /** vhost → user → permission */
+  readonly permissions = new Map<string, Map<string, Permission>>();
+
+  addUser(name: string, password: string | null, tags: string[] = []): User {
+    const user: User = {
+      name,
+      passwordHash: password === null ? '' : hashPassword(password),
+      hashingAlgorithm: 'rabbit_password_hashing_sha256',
+      tags,
+    };
+    this.users.set(name, user);
+    return user;
+  }
+
+  /** The user if the password is right, else undefined (unknown user or wrong password alike). */
+  authenticate(name: string, password: string): User | undefined {
+    const user = this.users.get(name);
+    if (!user) return undefined;
+    return checkPassword(password, user.passwordHash, user.hashingAlgorithm) ? user : undefined;
+  }
+
+  setPermissions(user: string, vhost: string, p: Permission): void {
+    let perVhost = this.permissions.get(vhost);
+    if (!perVhost) this.permissions.set(vhost, (perVhost = new Map()));
+    perVhost.set(user, p);
+  }
+
+  permission(user: string, vhost: string): Permission | undefined {
+    return this.permissions.get(vhost)?.get(user);
+  }
+}

@@ -1,0 +1,89 @@
+import type { Message } from './message.js';
+
+/**
+ * The ready messages of a queue: a growable ring buffer of message references with a parallel
+ * byte of per-queue flags (redelivered). No wrapper object per queued message, so a deep queue
+ * costs one pointer and one byte per entry on top of the shared message.
+ */
+export class MessageDeque {
+  private items: (Message | undefined)[];
+  private flags: Uint8Array;
+  private head = 0;
+  private count = 0;
+  /** Flags of the entry most recently taken by shift(). */
+  lastFlags = 0;
+  /** Sum of body sizes of the queued messages. */
+  bytes = 0;
+
+  constructor(capacity = 16) {
+    this.items = new Array(capacity);
+    this.flags = new Uint8Array(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(m: Message, flags = 0): void {
+    if (this.count === this.items.length) this.grow();
+    const at = (this.head + this.count) % this.items.length;
+    this.items[at] = m;
+    this.flags[at] = flags;
+    this.count++;
+    this.bytes += m.body.length;
+  }
+
+  /** Puts a message back at the head (requeue keeps its place before newer messages). */
+  unshift(m: Message, flags = 0): void {
+    if (this.count === this.items.length) this.grow();
+    this.head = (this.head - 1 + this.items.length) % this.items.length;
+    this.items[this.head] = m;
+    this.flags[this.head] = flags;
+    this.count++;
+    this.bytes += m.body.length;
+  }
+
+  peek(): Message | undefined {
+    return this.count === 0 ? undefined : this.items[this.head];
+  }
+
+  shift(): Message | undefined {
+    if (this.count === 0) return undefined;
+    const at = this.head;
+    const m = this.items[at]!;
+    this.lastFlags = this.flags[at];
+    this.items[at] = undefined;
+    this.head = (at + 1) % this.items.length;
+    this.count--;
+    this.bytes -= m.body.length;
+    if (this.count === 0) this.head = 0;
+    return m;
+  }
+
+  /** Empties the deque; returns how many messages it held. */
+  clear(): number {
+    const n = this.count;
+    this.items = new Array(16);
+    this.flags = new Uint8Array(16);
+    this.head = 0;
+    this.count = 0;
+    this.bytes = 0;
+    return n;
+  }
+
+  private grow(): void {
+    const size = this.items.length * 2;
+    const items: (Message | undefined)[] = new Array(size);
+    const flags = new Uint8Array(size);
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) % this.items.length;
+      items[i] = this.items[from];
+      flags[i] = this.flags[from];
+    }
+    this.items = items;
+    this.flags = flags;
+    this.head = 0;
+  }
+}
+
+export const REDELIVERED = 1;

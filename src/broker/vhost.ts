@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import type { FieldTable } from '../amqp/field-table.js';
+import type { Binding, Destination } from './binding.js';
+import { bindingKey } from './binding.js';
+import { errors } from './errors.js';
+import type { Exchange, ExchangeOptions } from './exchange.js';
+import { DefaultExchange } from './exchanges/default-exchange.js';
+import { exchangeTypes } from './exchanges/exchange-types.js';
+import { Queue } from './queue.js';
+import { checkQueueArgsEquivalent, queueTypeOf } from './queue-arguments.js';
+import { routeToQueues } from './router.js';
+
+export interface ExchangeDeclare extends ExchangeOptions {
+  passive: boolean;
+}
+
+export interface QueueDeclare {
+  passive: boolean;
+  durable: boolean;
+  exclusive: boolean;
+  autoDelete: boolean;
+  arguments: FieldTable;
+}
+
+/** The exchanges every vhost starts with, as in RabbitMQ. */
+const builtinExchanges: [string, string][] = [
+  ['amq.direct', 'direct'],
+  ['amq.fanout', 'fanout'],
+  ['amq.topic', 'topic'],
+  ['amq.headers', 'headers'],
+  ['amq.match', 'headers'],
+];
+
+/** A virtual host: its own namespace of exchanges, queues and bindings. */
+export class VHost {
+  readonly exchanges = new Map<string, Exchange>();
+  readonly queues = new Map<string, Queue>();
+  readonly defaultExchange: DefaultExchange;
+
+  constructor(readonly name: string) {
+    this.defaultExchange = new DefaultExchange(name, (q) => this.queues.get(q));
+    this.exchanges.set('', this.defaultExchange);
+    for (const [n, type] of builtinExchanges) {
+      this.exchanges.set(n, exchangeTypes.get(type)!(name, n, { durable: true, autoDelete: false, internal: false, arguments: {} }));
+    }
+  }
+
+  // --- exchanges ------------------------------------------------------------------------------
+
+  exchange(name: string): Exchange {
+    const e = this.exchanges.get(name);
+    if (!e) throw errors.notFound('exchange', name, this.name);
+    return e;
+  }
+
+  declareExchange(name: string, type: string, d: ExchangeDeclare): Exchange {
+    if (d.passive) return this.exchange(name);
+    if (name === '') throw errors.defaultExchange();
+    if (name.startsWith('amq.')) throw errors.reservedName('exchange', name);
+    const existing = this.exchanges.get(name);
+    if (existing) {
+      this.checkExchangeEquivalent(existing, type, d);
+      return existing;
+    }
+    const factory = exchangeTypes.get(type);
+    if (!factory) throw errors.unknownExchangeType(type);
+    const e = factory(this.name, name, { durable: d.durable, autoDelete: d.autoDelete, internal: d.internal, arguments: d.arguments });
+    this.exchanges.set(name, e);
+    return e;
+  }
+
+  private checkExchangeEquivalent(e: Exchange, type: string, d: ExchangeDeclare): void {
+    const diff = (arg: string, received: unknown, current: unknown) => {
+      if (received !== current) throw errors.inequivalentArg('exchange', e.name, this.name, arg, `'${received}'`, `'${current}'`);
+    };
+    diff('type', type, e.type);
+    diff('durable', d.durable, e.durable);
+    diff('auto_delete', d.autoDelete, e.autoDelete);
+    diff('internal', d.internal, e.internal);
+    const ae = d.arguments['alternate-exchange'];
+    const current = e.arguments['alternate-exchange'];
+    if (String(ae ?? '') !== String(current ?? '')) {
+      throw errors.inequivalentArg('exchange', e.name, this.name, 'alternate-exchange',
+        ae === undefined ? 'none' : `the value '${ae}' of type 'longstr'`,
+        current === undefined ? 'none' : `the value '${current}' of type 'longstr'`);
+    }
+  }
+
+  deleteExchange(name: string, ifUnused: boolean): void {
+    if (name === '') throw errors.defaultExchange();
+    if (name.startsWith('amq.')) throw errors.reservedName('exchange', name);
+    const e = this.exchange(name);
+    if (ifUnused && e.bindings.size > 0) throw errors.inUse('exchange', name, this.name);
+    this.removeExchange(e);
+  }
+
+  private removeExchange(e: Exchange): void {
+    this.exchanges.delete(e.name);
+    for (const b of [...e.bindings.values()]) this.removeBinding(b);
+    for (const b of [...e.incoming]) this.removeBinding(b);
+  }
+
+  alternateOf = (e: Exchange): Exchange | undefined => {
+    const ae = e.arguments['alternate-exchange'];
+    if (ae === undefined || ae === null) return undefined;
+    return this.exchanges.get(String(ae));
+  };
+
+  // --- queues ---------------------------------------------------------------------------------
+
+  /** Looks up a queue as `owner` (a connection) may use it: 404 if missing, 405 if another's. */
+  queue(name: string, owner: object | null): Queue {
+    const q = this.queues.get(name);
+    if (!q) throw errors.notFound('queue', name, this.name);
+    if (q.exclusiveOwner !== null && q.exclusiveOwner !== owner) throw errors.exclusiveLocked(name, this.name);
+    return q;
+  }
+
+  declareQueue(requested: string, d: QueueDeclare, owner: object): Queue {
+    if (d.passive) return this.queue(requested, owner);
+    if (requested.startsWith('amq.')) throw errors.reservedName('queue', requested);
+    const name = requested === '' ? VHost.generateName() : requested;
+    const existing = this.queues.get(name);
+    if (existing) {
+      if (existing.exclusiveOwner !== null && existing.exclusiveOwner !== owner) throw errors.exclusiveLocked(name, this.name);
+      this.checkQueueEquivalent(existing, d, owner);
+      return existing;
+    }
+    const type = queueTypeOf(name, this.name, d.arguments);
+    if (type !== 'classic') {
+      if (!d.durable) throw errors.preconditionFailed(`invalid property 'non-durable' for queue '${name}' in vhost '${this.name}'`);
+      if (d.exclusive) throw errors.preconditionFailed(`invalid property 'exclusive-owner' for queue '${name}' in vhost '${this.name}'`);
+      if (d.autoDelete) throw errors.preconditionFailed(`invalid property 'auto-delete' for queue '${name}' in vhost '${this.name}'`);
+    }
+    const q = new Queue(this.name, name, {
+      durable: d.durable,
+      exclusiveOwner: d.exclusive ? owner : null,
+      autoDelete: d.autoDelete,
+      arguments: d.arguments,
+      type,
+    });
+    q.onUnused = (unused) => this.removeQueue(unused);
+    this.queues.set(name, q);
+    return q;
+  }
+
+  private checkQueueEquivalent(q: Queue, d: QueueDeclare, owner: object): void {
+    const fail = (arg: string, received: boolean, current: boolean) =>
+      errors.inequivalentArg('queue', q.name, this.name, arg, `'${received}'`, `'${current}'`);
+    if (q.durable !== d.durable) throw fail('durable', d.durable, q.durable);
+    if (q.autoDelete !== d.autoDelete) throw fail('auto_delete', d.autoDelete, q.autoDelete);
+    if ((q.exclusiveOwner === owner) !== d.exclusive) throw errors.exclusiveLocked(q.name, this.name);
+    checkQueueArgsEquivalent(q.name, this.name, q.arguments, d.arguments);
+  }
+
+  deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, owner: object | null): number {
+    const q = this.queue(name, owner);
+    if (ifUnused && q.consumerCount > 0) throw errors.inUse('queue', name, this.name);
+    if (ifEmpty && q.messageCount > 0) throw errors.notEmpty(name, this.name);
+    return this.removeQueue(q);
+  }
+
+  /** Deletes a queue and its bindings, cancelling its consumers; returns its ready count. */
+  removeQueue(q: Queue): number {
+    if (this.queues.get(q.name) !== q) return 0;
+    this.queues.delete(q.name);
+    for (const b of [...q.bindings]) this.removeBinding(b);
+    return q.markDeleted();
+  }
+
+  /** Deletes the exclusive queues of a connection that is closing. */
+  releaseOwner(owner: object): void {
+    for (const q of [...this.queues.values()]) if (q.exclusiveOwner === owner) this.removeQueue(q);
+  }
+
+  static generateName(): string {
+    return 'amq.gen-' + randomBytes(16).toString('base64url').slice(0, 22);
+  }
+
+  // --- bindings -------------------------------------------------------------------------------
+
+  bind(source: Exchange, destination: Destination, routingKey: string, args: FieldTable): void {
+    if (source === this.defaultExchange || destination === this.defaultExchange) throw errors.defaultExchange();
+    const b: Binding = { source, destination, routingKey, arguments: args, key: bindingKey(routingKey, args) };
+    if (!source.bind(b)) return;
+    if (destination.kind === 'queue') destination.bindings.add(b);
+    else destination.incoming.add(b);
+  }
+
+  unbind(source: Exchange, destination: Destination, routingKey: string, args: FieldTable): void {
+    if (source === this.defaultExchange || destination === this.defaultExchange) throw errors.defaultExchange();
+    const b = source.findBinding(destination, bindingKey(routingKey, args));
+    if (b) this.removeBinding(b);
+  }
+
+  private removeBinding(b: Binding): void {
+    b.source.unbind(b);
+    if (b.destination.kind === 'queue') b.destination.bindings.delete(b);
+    else b.destination.incoming.delete(b);
+    // An auto-delete exchange goes away with its last binding as a source (RabbitMQ semantics).
+    const src = b.source;
+    if (src.autoDelete && src.bindings.size === 0 && this.exchanges.get(src.name) === src) this.removeExchange(src);
+  }
+
+  // --- routing --------------------------------------------------------------------------------
+
+  /** The queues a message published to `exchange` with these keys and headers reaches. */
+  route(exchange: Exchange, routingKeys: readonly string[], headers: FieldTable | undefined, out: Set<Queue>): void {
+    routeToQueues(exchange, routingKeys, headers, this.alternateOf, out);
+  }
+}

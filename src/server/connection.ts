@@ -1,0 +1,390 @@
+import type { Socket } from 'node:net';
+import { AmqpError, amqpError } from '../amqp/amqp-error.js';
+import { Reader } from '../amqp/buffer-reader.js';
+import { DecodeError } from '../amqp/decode-error.js';
+import { FrameError, FrameParser } from '../amqp/frame-parser.js';
+import { FrameWriter } from '../amqp/frame-writer.js';
+import { decodeMethod, FRAME_MIN_SIZE, FrameType, MethodId, methodName, ReplyCode, UnknownMethodError } from '../amqp/spec.js';
+import type { Method } from '../amqp/spec.js';
+import type { User } from '../auth/user-store.js';
+import type { VHost } from '../broker/vhost.js';
+import type { Logger } from '../log.js';
+import { Channel } from './channel.js';
+import { parseSaslResponse, supportedMechanisms } from './sasl.js';
+import type { ServerContext } from './server-context.js';
+
+const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+
+type State = 'header' | 'start-ok' | 'tune-ok' | 'open' | 'opened' | 'closing' | 'closed';
+
+/** Bytes queued for a client beyond which deliveries to it pause until the socket drains. */
+const MAX_WRITE_BACKLOG = 1024 * 1024;
+
+/**
+ * One client connection: protocol header, handshake (start/tune/open), channel multiplexing,
+ * heartbeats and the close handshake. Errors are turned into channel.close (soft) or
+ * connection.close (hard) here; nothing a client sends can throw past this class.
+ */
+export class Connection {
+  state: State = 'header';
+  readonly writer: FrameWriter;
+  readonly channels = new Map<number, Channel>();
+  readonly log: Logger;
+  user: User | null = null;
+  vhost: VHost | null = null;
+  clientProperties: Record<string, unknown> = {};
+  channelMax: number;
+  frameMax: number;
+  heartbeat = 0;
+  readonly name: string;
+  readonly connectedAt = Date.now();
+  private headerBytes = Buffer.alloc(0);
+  private readonly parser: FrameParser;
+  private readonly reader = new Reader();
+  private lastReceived = Date.now();
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private handshakeTimer: NodeJS.Timeout | null;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private mechanism = '';
+  /** Deliveries paused because the socket's write buffer is full. */
+  writeBlocked = false;
+
+  constructor(
+    readonly socket: Socket,
+    readonly ctx: ServerContext,
+    private readonly onGone: (c: Connection) => void,
+  ) {
+    this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`;
+    this.log = ctx.log.child({ conn: this.name });
+    this.channelMax = ctx.options.channelMax;
+    this.frameMax = ctx.options.frameMax;
+    this.writer = new FrameWriter(socket, this.frameMax);
+    this.parser = new FrameParser(this.frameMax - 8, (t, ch, buf, s, e) => this.onFrame(t, ch, buf, s, e));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug('socket_error', { error: err.message }));
+    socket.on('close', () => this.onSocketClosed());
+    socket.on('drain', () => this.onDrain());
+    this.handshakeTimer = setTimeout(() => {
+      this.log.warning('handshake_timeout', { seconds: ctx.options.handshakeTimeout });
+      this.destroy();
+    }, ctx.options.handshakeTimeout * 1000);
+    this.log.debug('connection_accepted');
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'opened';
+  }
+
+  /** Whether deliveries may be written now (socket not backed up). */
+  get canWrite(): boolean {
+    if (this.writeBlocked) return false;
+    if (this.writer.backlog > MAX_WRITE_BACKLOG) {
+      this.writeBlocked = true;
+      return false;
+    }
+    return true;
+  }
+
+  // --- input ----------------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.lastReceived = Date.now();
+    try {
+      if (this.state === 'header') {
+        chunk = this.readProtocolHeader(chunk);
+        if (this.state === 'header' || chunk.length === 0) return;
+      }
+      if (this.state === 'closed') return;
+      this.parser.push(chunk);
+    } catch (err) {
+      this.handleError(err, 0, 0);
+    }
+  }
+
+  private readProtocolHeader(chunk: Buffer): Buffer {
+    const have = Buffer.concat([this.headerBytes, chunk]);
+    if (have.length < 8) {
+      // Fail fast on a header that can never become valid (e.g. an HTTP request).
+      if (!PROTOCOL_HEADER.subarray(0, have.length).equals(have)) this.rejectProtocol();
+      else this.headerBytes = have;
+      return Buffer.alloc(0);
+    }
+    if (!have.subarray(0, 8).equals(PROTOCOL_HEADER)) {
+      this.rejectProtocol();
+      return Buffer.alloc(0);
+    }
+    this.headerBytes = Buffer.alloc(0);
+    this.state = 'start-ok';
+    this.writer.method(0, {
+      id: MethodId.ConnectionStart,
+      versionMajor: 0,
+      versionMinor: 9,
+      serverProperties: this.ctx.serverProperties as never,
+      mechanisms: supportedMechanisms.join(' '),
+      locales: 'en_US',
+    });
+    return have.subarray(8);
+  }
+
+  /** Wrong protocol header: answer with the one we speak and close, as the spec says. */
+  private rejectProtocol(): void {
+    this.log.info('protocol_header_mismatch');
+    this.state = 'closed';
+    this.writer.raw(PROTOCOL_HEADER);
+    this.writer.flush();
+    this.socket.end();
+  }
+
+  private onFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
+    if (this.state === 'closed') return;
+    switch (type) {
+      case FrameType.Method: {
+        const m = decodeMethod(this.reader.reset(buf, start, end));
+        if (this.reader.pos !== end) throw amqpError(ReplyCode.SyntaxError, `method ${methodName(m.id)} has trailing bytes`);
+        if (channelId === 0) return this.onConnectionMethod(m);
+        return this.onChannelFrame(channelId, (ch) => ch.onMethod(m));
+      }
+      case FrameType.Header:
+      case FrameType.Body:
+        if (channelId === 0) {
+          throw amqpError(ReplyCode.CommandInvalid, 'content frame on channel 0');
+        }
+        return this.onChannelFrame(channelId, (ch) =>
+          type === FrameType.Header ? ch.onHeader(buf, start, end) : ch.onBody(buf, start, end),
+        );
+      case FrameType.Heartbeat:
+        return;
+      default:
+        throw amqpError(ReplyCode.FrameError, `unknown frame type ${type}`);
+    }
+  }
+
+  private onChannelFrame(channelId: number, handle: (ch: Channel) => void): void {
+    if (this.state === 'closing') return;
+    if (this.state !== 'opened') throw amqpError(ReplyCode.ChannelError, `expected 'connection.open'`);
+    const ch = this.channels.get(channelId);
+    if (ch) return handle(ch);
+    // A frame on a channel that is not open: only channel.open may create it.
+    if (channelId > this.channelMax) throw amqpError(ReplyCode.ChannelError, `channel id ${channelId} exceeds channel_max ${this.channelMax}`);
+    const opening = new Channel(this, channelId);
+    handle(opening); // throws unless the frame is channel.open, which registers the channel
+  }
+
+  // --- connection class -----------------------------------------------------------------------
+
+  private onConnectionMethod(m: Method): void {
+    if (this.state === 'closing') {
+      if (m.id === MethodId.ConnectionCloseOk) return this.destroy();
+      if (m.id === MethodId.ConnectionClose) {
+        this.writer.method(0, { id: MethodId.ConnectionCloseOk });
+        return this.destroy();
+      }
+      return; // everything else is ignored while we wait for close-ok
+    }
+    try {
+      switch (m.id) {
+        case MethodId.ConnectionStartOk:
+          return this.onStartOk(m.mechanism, m.response, m.clientProperties as Record<string, unknown>);
+        case MethodId.ConnectionTuneOk:
+          return this.onTuneOk(m.channelMax, m.frameMax, m.heartbeat);
+        case MethodId.ConnectionOpen:
+          return this.onOpen(m.virtualHost);
+        case MethodId.ConnectionClose:
+          this.log.info('connection_closed_by_client', { code: m.replyCode, text: m.replyText });
+          this.writer.method(0, { id: MethodId.ConnectionCloseOk });
+          this.writer.flush();
+          return this.destroy(true);
+        case MethodId.ConnectionCloseOk:
+          return this.destroy();
+        case MethodId.ConnectionUpdateSecret:
+          if (this.state !== 'opened') break;
+          this.writer.method(0, { id: MethodId.ConnectionUpdateSecretOk });
+          return;
+        case MethodId.ConnectionSecureOk:
+          break;
+      }
+      throw amqpError(ReplyCode.CommandInvalid, `unexpected method ${methodName(m.id)} in state ${this.state}`);
+    } catch (err) {
+      if (err instanceof AmqpError) err.withMethod(m.id);
+      throw err;
+    }
+  }
+
+  private expect(state: State, m: string): void {
+    if (this.state !== state) throw amqpError(ReplyCode.CommandInvalid, `unexpected ${m} in state ${this.state}`);
+  }
+
+  private onStartOk(mechanism: string, response: Buffer, clientProperties: Record<string, unknown>): void {
+    this.expect('start-ok', 'connection.start-ok');
+    this.clientProperties = clientProperties;
+    this.mechanism = mechanism;
+    if (!supportedMechanisms.includes(mechanism)) {
+      throw amqpError(ReplyCode.CommandInvalid, `unknown authentication mechanism '${mechanism}'`);
+    }
+    const creds = parseSaslResponse(mechanism, response);
+    const user = creds && this.ctx.users.authenticate(creds.username, creds.password);
+    if (!user) {
+      this.log.warning('authentication_failed', { user: creds?.username, mechanism });
+      throw amqpError(
+        ReplyCode.AccessRefused,
+        `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
+      );
+    }
+    this.user = user;
+    this.state = 'tune-ok';
+    this.writer.method(0, {
+      id: MethodId.ConnectionTune,
+      channelMax: this.ctx.options.channelMax,
+      frameMax: this.ctx.options.frameMax,
+      heartbeat: this.ctx.options.heartbeat,
+    });
+  }
+
+  private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {
+    this.expect('tune-ok', 'connection.tune-ok');
+    const o = this.ctx.options;
+    if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE) {
+      throw amqpError(ReplyCode.NotAllowed, `frame_max=${frameMax} < ${FRAME_MIN_SIZE} min size`);
+    }
+    if (frameMax > o.frameMax) {
+      throw amqpError(ReplyCode.NotAllowed, `frame_max=${frameMax} > ${o.frameMax} max size`);
+    }
+    if (channelMax > o.channelMax) {
+      throw amqpError(ReplyCode.NotAllowed, `channel_max=${channelMax} > ${o.channelMax} max channels`);
+    }
+    this.channelMax = channelMax === 0 ? o.channelMax : channelMax;
+    this.frameMax = frameMax === 0 ? o.frameMax : frameMax;
+    this.writer.frameMax = this.frameMax;
+    this.parser.maxPayload = this.frameMax - 8;
+    this.heartbeat = heartbeat;
+    this.state = 'open';
+    this.startHeartbeats();
+  }
+
+  private onOpen(vhostName: string): void {
+    this.expect('open', 'connection.open');
+    const vhost = this.ctx.broker.vhost(vhostName);
+    if (!vhost) throw amqpError(ReplyCode.NotAllowed, `vhost ${vhostName} not found`);
+    const user = this.user!;
+    if (!this.ctx.users.permission(user.name, vhostName)) {
+      throw amqpError(ReplyCode.NotAllowed, `access to vhost '${vhostName}' refused for user '${user.name}'`);
+    }
+    this.vhost = vhost;
+    this.state = 'opened';
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+    this.writer.method(0, { id: MethodId.ConnectionOpenOk });
+    this.log.info('connection_opened', {
+      user: user.name,
+      vhost: vhostName,
+      client: String((this.clientProperties['product'] as string | undefined) ?? ''),
+      name: (this.clientProperties['connection_name'] as string | undefined) ?? undefined,
+    });
+  }
+
+  // --- heartbeats -----------------------------------------------------------------------------
+
+  private startHeartbeats(): void {
+    if (this.heartbeat === 0) return;
+    const intervalMs = (this.heartbeat * 1000) / 2;
+    this.heartbeatTimer = setInterval(() => {
+      if (Date.now() - this.lastReceived > this.heartbeat * 2000) {
+        this.log.warning('missed_heartbeats', { timeout_s: this.heartbeat });
+        return this.destroy();
+      }
+      if (!this.writer.sentSinceCheck) this.writer.heartbeat();
+      this.writer.sentSinceCheck = false;
+    }, intervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  // --- errors and closing ---------------------------------------------------------------------
+
+  /** Turns anything thrown while handling input into the right close; never rethrows. */
+  handleError(err: unknown, classId: number, methodId: number): void {
+    let e: AmqpError;
+    if (err instanceof AmqpError) e = err;
+    else if (err instanceof FrameError) e = amqpError(ReplyCode.FrameError, err.message);
+    else if (err instanceof DecodeError) e = amqpError(ReplyCode.SyntaxError, err.message);
+    else if (err instanceof UnknownMethodError) {
+      e = amqpError(ReplyCode.NotImplemented, `unknown method ${err.classId}.${err.methodId}`);
+      e.classId = err.classId;
+      e.methodId = err.methodId;
+    } else {
+      this.log.error('internal_error', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      e = amqpError(ReplyCode.InternalError, 'internal error');
+    }
+    if (e.classId === 0 && e.methodId === 0) {
+      e.classId = classId;
+      e.methodId = methodId;
+    }
+    this.closeWithError(e);
+  }
+
+  /** Sends connection.close for a hard error and waits (briefly) for close-ok. */
+  closeWithError(e: AmqpError): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.log.warning('connection_error', { code: e.code, text: e.text });
+    this.close(e.code, e.text, e.classId, e.methodId);
+  }
+
+  /** Server-initiated close (errors, operator close with 320, shutdown). */
+  close(code: number, text: string, classId = 0, methodId = 0): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const beforeHandshake = this.state === 'header';
+    this.state = 'closing';
+    this.releaseChannels();
+    if (beforeHandshake) return this.destroy();
+    this.writer.method(0, { id: MethodId.ConnectionClose, replyCode: code, replyText: text, classId, methodId });
+    this.writer.flush();
+    this.closeTimer = setTimeout(() => this.destroy(), 1000);
+    this.closeTimer.unref();
+  }
+
+  private releaseChannels(): void {
+    for (const ch of this.channels.values()) ch.release();
+    this.channels.clear();
+    this.vhost?.releaseOwner(this);
+  }
+
+  /** Ends the socket (after flushing what is queued) and releases everything. */
+  destroy(graceful = false): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.parser.stop();
+    this.releaseChannels();
+    this.clearTimers();
+    this.writer.flush();
+    if (graceful) this.socket.end();
+    else this.socket.end(() => this.socket.destroy());
+    // A peer that never reads must not keep the socket alive forever.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private clearTimers(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.heartbeatTimer = this.handshakeTimer = this.closeTimer = null;
+  }
+
+  private onSocketClosed(): void {
+    if (this.state !== 'closed') {
+      this.log.info('connection_lost');
+      this.state = 'closed';
+      this.parser.stop();
+      this.releaseChannels();
+      this.clearTimers();
+    } else {
+      this.log.debug('connection_closed');
+    }
+    this.onGone(this);
+  }
+
+  private onDrain(): void {
+    if (!this.writeBlocked) return;
+    this.writeBlocked = false;
+    for (const ch of this.channels.values()) ch.resumeDeliveries();
+  }
+}

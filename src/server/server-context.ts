@@ -1,0 +1,15 @@
+import type { UserStore } from '../auth/user-store.js';
+import type { Broker } from '../broker/broker.js';
+import type { Logger } from '../log.js';
+import type { BrokerOptions } from './options.js';
+import type { DirectReplyRegistry } from './direct-reply.js';
+
+/** What every connection shares: the model, the users, settings and logging. */
+export interface ServerContext {
+  readonly broker: Broker;
+  readonly users: UserStore;
+  readonly options: BrokerOptions;
+  readonly log: Logger;
+  readonly directReply: DirectReplyRegistry;
+  readonly serverProperties: Record<string, unknown>;
+}
