@@ -30,7 +30,7 @@ export class Consumer {
     readonly priority: number,
     /** Per-consumer prefetch (basic.qos global=false), 0 = unlimited. */
     readonly prefetch: number,
-    readonly arguments: FieldTable,
+    readonly args: FieldTable,
   ) {}
 
   /** Has room under its own prefetch limit. */

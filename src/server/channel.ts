@@ -1,0 +1,607 @@
+import { randomBytes } from 'node:crypto';
+import { AmqpError, amqpError } from '../amqp/amqp-error.js';
+import { Reader } from '../amqp/buffer-reader.js';
+import { Writer } from '../amqp/buffer-writer.js';
+import type { FieldTable } from '../amqp/field-table.js';
+import { numberOf } from '../amqp/field-table.js';
+import { ClassId, contentMethods, decodeBasicProperties, encodeBasicProperties, MethodId, methodName, ReplyCode } from '../amqp/spec.js';
+import type { BasicProperties, BasicPublish, Method } from '../amqp/spec.js';
+import { Consumer } from '../broker/consumer.js';
+import type { ConsumerOwner } from '../broker/consumer.js';
+import { errors } from '../broker/errors.js';
+import type { Exchange } from '../broker/exchange.js';
+import { Message } from '../broker/message.js';
+import type { Queue } from '../broker/queue.js';
+import type { VHost } from '../broker/vhost.js';
+import type { Connection } from './connection.js';
+import { REPLY_TO_PREFIX, REPLY_TO_QUEUE } from './direct-reply.js';
+import type { ReplyReceiver } from './direct-reply.js';
+import { Transaction } from './transaction.js';
+
+/** A message delivered on this channel and not yet acknowledged. */
+interface Unacked {
+  readonly queue: Queue;
+  readonly message: Message;
+  readonly consumer: Consumer | null;
+}
+
+/** Content being assembled: publish method, then header, then body frames. */
+interface PendingContent {
+  readonly method: BasicPublish;
+  properties: Buffer | null;
+  decoded: BasicProperties | null;
+  bodySize: number;
+  received: number;
+  parts: Buffer[];
+}
+
+const noTable: FieldTable = {};
+
+/**
+ * One AMQP channel: the exchange/queue/basic/confirm/tx methods, content assembly, consumers,
+ * the unacknowledged-delivery window and publisher confirms. Soft errors close only this channel.
+ */
+export class Channel implements ConsumerOwner, ReplyReceiver {
+  private state: 'new' | 'open' | 'closing' = 'new';
+  private pending: PendingContent | null = null;
+  private readonly consumers = new Map<string, Consumer>();
+  private readonly unacked = new Map<number, Unacked>();
+  private nextDeliveryTag = 1;
+  /** Per-consumer prefetch for consumers created from now on (basic.qos global=false). */
+  private consumerPrefetch = 0;
+  /** Channel-wide prefetch shared by all consumers (basic.qos global=true). */
+  private channelPrefetch = 0;
+  private consumerUnacked = 0;
+  private flowActive = true;
+  private confirmMode = false;
+  private publishSeq = 0;
+  private confirmedUpTo = 0;
+  private confirmScheduled = false;
+  private tx: Transaction | null = null;
+  /** Name of the queue most recently declared here ("" in later methods refers to it). */
+  private lastQueue = '';
+  private replyName: string | null = null;
+  private replyConsumerTag: string | null = null;
+
+  constructor(
+    readonly connection: Connection,
+    readonly id: number,
+  ) {}
+
+  get connectionOwner(): object {
+    return this.connection;
+  }
+
+  private get vhost(): VHost {
+    return this.connection.vhost!;
+  }
+
+  private send(m: Method): void {
+    this.connection.writer.method(this.id, m);
+  }
+
+  // --- frames ---------------------------------------------------------------------------------
+
+  onMethod(m: Method): void {
+    if (this.state === 'new') {
+      if (m.id !== MethodId.ChannelOpen) throw amqpError(ReplyCode.ChannelError, "expected 'channel.open'").withMethod(m.id);
+      this.state = 'open';
+      this.connection.channels.set(this.id, this);
+      this.send({ id: MethodId.ChannelOpenOk });
+      return;
+    }
+    if (this.state === 'closing') {
+      // After we sent channel.close only close-ok (or the peer's own close) matters.
+      if (m.id === MethodId.ChannelCloseOk) this.connection.channels.delete(this.id);
+      else if (m.id === MethodId.ChannelClose) this.send({ id: MethodId.ChannelCloseOk });
+      return;
+    }
+    if (this.pending !== null) {
+      throw amqpError(ReplyCode.UnexpectedFrame, `expected content header for class 60, got non content header frame instead`).withMethod(m.id);
+    }
+    try {
+      this.dispatch(m);
+    } catch (err) {
+      if (err instanceof AmqpError) {
+        err.withMethod(m.id);
+        if (!err.isHard) return this.closeWithError(err);
+      }
+      throw err;
+    }
+  }
+
+  onHeader(buf: Buffer, start: number, end: number): void {
+    if (this.state === 'closing') return;
+    const p = this.pending;
+    if (p === null || p.properties !== null) {
+      throw amqpError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead');
+    }
+    const r = new Reader(buf, start, end);
+    const classId = r.u16();
+    r.u16(); // weight
+    const bodySize = r.u64();
+    if (classId !== ClassId.Basic) throw amqpError(ReplyCode.FrameError, `content header class ${classId} does not match method class 60`);
+    const propsStart = r.pos;
+    p.decoded = decodeBasicProperties(r);
+    p.properties = Buffer.from(buf.subarray(propsStart, end));
+    p.bodySize = bodySize;
+    if (bodySize === 0) this.completeContent();
+  }
+
+  onBody(buf: Buffer, start: number, end: number): void {
+    if (this.state === 'closing') return;
+    const p = this.pending;
+    if (p === null || p.properties === null) {
+      throw amqpError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead');
+    }
+    const size = end - start;
+    if (p.received + size > p.bodySize) {
+      throw amqpError(ReplyCode.FrameError, `body size exceeds declared content size ${p.bodySize}`);
+    }
+    // Copy: the frame may be a view into a large socket chunk we must not keep alive.
+    p.parts.push(Buffer.from(buf.subarray(start, end)));
+    p.received += size;
+    if (p.received === p.bodySize) this.completeContent();
+  }
+
+  private completeContent(): void {
+    const p = this.pending!;
+    this.pending = null;
+    const body = p.parts.length === 1 ? p.parts[0] : p.parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.parts, p.bodySize);
+    try {
+      this.publish(p.method, p.properties!, p.decoded!, body);
+    } catch (err) {
+      if (err instanceof AmqpError) {
+        err.withMethod(MethodId.BasicPublish);
+        if (!err.isHard) return this.closeWithError(err);
+      }
+      throw err;
+    }
+  }
+
+  // --- method dispatch ------------------------------------------------------------------------
+
+  private dispatch(m: Method): void {
+    switch (m.id) {
+      case MethodId.ChannelOpen:
+        throw amqpError(ReplyCode.ChannelError, "second 'channel.open' seen");
+      case MethodId.ChannelClose:
+        this.release();
+        this.connection.channels.delete(this.id);
+        this.send({ id: MethodId.ChannelCloseOk });
+        return;
+      case MethodId.ChannelCloseOk:
+        return;
+      case MethodId.ChannelFlow:
+        this.flowActive = m.active;
+        this.send({ id: MethodId.ChannelFlowOk, active: m.active });
+        if (m.active) this.resumeDeliveries();
+        return;
+      case MethodId.ChannelFlowOk:
+        return;
+      case MethodId.ExchangeDeclare: return this.exchangeDeclare(m);
+      case MethodId.ExchangeDelete:
+        this.vhost.deleteExchange(m.exchange, m.ifUnused);
+        if (!m.noWait) this.send({ id: MethodId.ExchangeDeleteOk });
+        return;
+      case MethodId.ExchangeBind:
+      case MethodId.ExchangeUnbind: {
+        const v = this.vhost;
+        const dest = v.exchange(m.destination);
+        const src = v.exchange(m.source);
+        if (m.id === MethodId.ExchangeBind) v.bind(src, dest, m.routingKey, m.arguments);
+        else v.unbind(src, dest, m.routingKey, m.arguments);
+        if (!m.noWait) this.send({ id: m.id === MethodId.ExchangeBind ? MethodId.ExchangeBindOk : MethodId.ExchangeUnbindOk });
+        return;
+      }
+      case MethodId.QueueDeclare: return this.queueDeclare(m);
+      case MethodId.QueueBind:
+      case MethodId.QueueUnbind: {
+        const v = this.vhost;
+        const q = v.queue(this.queueName(m.queue), this.connection);
+        const ex = v.exchange(m.exchange);
+        if (m.id === MethodId.QueueBind) {
+          v.bind(ex, q, m.routingKey, m.arguments);
+          if (!m.noWait) this.send({ id: MethodId.QueueBindOk });
+        } else {
+          v.unbind(ex, q, m.routingKey, m.arguments);
+          this.send({ id: MethodId.QueueUnbindOk });
+        }
+        return;
+      }
+      case MethodId.QueuePurge: {
+        const q = this.vhost.queue(this.queueName(m.queue), this.connection);
+        const messageCount = q.purge();
+        if (!m.noWait) this.send({ id: MethodId.QueuePurgeOk, messageCount });
+        return;
+      }
+      case MethodId.QueueDelete: {
+        const messageCount = this.vhost.deleteQueue(this.queueName(m.queue), m.ifUnused, m.ifEmpty, this.connection);
+        if (!m.noWait) this.send({ id: MethodId.QueueDeleteOk, messageCount });
+        return;
+      }
+      case MethodId.BasicQos:
+        if (m.prefetchSize !== 0) throw amqpError(ReplyCode.NotImplemented, `prefetch_size!=0 (${m.prefetchSize})`);
+        if (m.global) this.channelPrefetch = m.prefetchCount;
+        else this.consumerPrefetch = m.prefetchCount;
+        this.send({ id: MethodId.BasicQosOk });
+        this.resumeDeliveries();
+        return;
+      case MethodId.BasicConsume: return this.consume(m.queue, m.consumerTag, m.noAck, m.exclusive, m.noWait, m.arguments);
+      case MethodId.BasicCancel: return this.cancel(m.consumerTag, m.noWait);
+      case MethodId.BasicPublish:
+        if (m.immediate) throw amqpError(ReplyCode.NotImplemented, 'immediate=true');
+        this.pending = { method: m, properties: null, decoded: null, bodySize: 0, received: 0, parts: [] };
+        return;
+      case MethodId.BasicGet: return this.get(m.queue, m.noAck);
+      case MethodId.BasicAck: return this.ack(m.deliveryTag, m.multiple);
+      case MethodId.BasicReject: return this.reject(m.deliveryTag, false, m.requeue);
+      case MethodId.BasicNack: return this.reject(m.deliveryTag, m.multiple, m.requeue);
+      case MethodId.BasicRecover:
+      case MethodId.BasicRecoverAsync:
+        this.recover(m.requeue);
+        if (m.id === MethodId.BasicRecover) this.send({ id: MethodId.BasicRecoverOk });
+        return;
+      case MethodId.ConfirmSelect:
+        if (this.tx) throw errors.preconditionFailed('cannot switch from tx to confirm mode');
+        this.confirmMode = true;
+        if (!m.noWait) this.send({ id: MethodId.ConfirmSelectOk });
+        return;
+      case MethodId.TxSelect:
+        if (this.confirmMode) throw errors.preconditionFailed('cannot switch from confirm to tx mode');
+        this.tx ??= new Transaction();
+        this.send({ id: MethodId.TxSelectOk });
+        return;
+      case MethodId.TxCommit: return this.txCommit();
+      case MethodId.TxRollback: return this.txRollback();
+    }
+    if (contentMethods.has(m.id) || (m.id >>> 16) === ClassId.Connection) {
+      throw amqpError(ReplyCode.CommandInvalid, `unexpected method ${methodName(m.id)} on channel ${this.id}`);
+    }
+    throw amqpError(ReplyCode.CommandInvalid, `method ${methodName(m.id)} is not valid from a client`);
+  }
+
+  /** "" as a queue name means the queue last declared on this channel (AMQP 0-9-1). */
+  private queueName(name: string): string {
+    if (name !== '') return name;
+    if (this.lastQueue === '') throw errors.notFound('queue', '', this.vhost.name);
+    return this.lastQueue;
+  }
+
+  // --- exchange and queue ---------------------------------------------------------------------
+
+  private exchangeDeclare(m: Extract<Method, { id: typeof MethodId.ExchangeDeclare }>): void {
+    this.vhost.declareExchange(m.exchange, m.type, {
+      passive: m.passive, durable: m.durable, autoDelete: m.autoDelete, internal: m.internal, arguments: m.arguments,
+    });
+    if (!m.noWait) this.send({ id: MethodId.ExchangeDeclareOk });
+  }
+
+  private queueDeclare(m: Extract<Method, { id: typeof MethodId.QueueDeclare }>): void {
+    if (m.passive && m.queue === REPLY_TO_QUEUE) {
+      if (!m.noWait) this.send({ id: MethodId.QueueDeclareOk, queue: m.queue, messageCount: 0, consumerCount: 0 });
+      return;
+    }
+    const q = this.vhost.declareQueue(m.passive ? this.queueName(m.queue) : m.queue, {
+      passive: m.passive, durable: m.durable, exclusive: m.exclusive, autoDelete: m.autoDelete, arguments: m.arguments,
+    }, this.connection);
+    this.lastQueue = q.name;
+    if (!m.noWait) this.send({ id: MethodId.QueueDeclareOk, queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
+  }
+
+  // --- consumers ------------------------------------------------------------------------------
+
+  private consume(queueName: string, tag: string, noAck: boolean, exclusive: boolean, noWait: boolean, args: FieldTable): void {
+    if (tag === '') tag = 'amq.ctag-' + randomBytes(16).toString('base64url').slice(0, 22);
+    else if (this.consumers.has(tag) || tag === this.replyConsumerTag) {
+      throw amqpError(ReplyCode.NotAllowed, `attempt to reuse consumer tag '${tag}'`);
+    }
+    if (queueName === REPLY_TO_QUEUE) return this.consumeReplies(tag, noAck, noWait);
+    const q = this.vhost.queue(this.queueName(queueName), this.connection);
+    if (q.hasExclusiveConsumer || (exclusive && q.consumerCount > 0)) throw errors.exclusiveConsumer(q.name, this.vhost.name);
+    const priority = numberOf(args['x-priority']) ?? 0;
+    const c = new Consumer(tag, q, this, noAck, exclusive, priority, this.consumerPrefetch, args ?? noTable);
+    this.consumers.set(tag, c);
+    // consume-ok must reach the client before the first delivery for this tag.
+    if (!noWait) this.send({ id: MethodId.BasicConsumeOk, consumerTag: tag });
+    q.addConsumer(c);
+  }
+
+  private consumeReplies(tag: string, noAck: boolean, noWait: boolean): void {
+    if (!noAck) throw errors.preconditionFailed('reply consumer cannot acknowledge');
+    if (this.replyConsumerTag !== null) throw errors.preconditionFailed('reply consumer already set');
+    this.replyConsumerTag = tag;
+    this.replyName ??= this.connection.ctx.directReply.register(this);
+    if (!noWait) this.send({ id: MethodId.BasicConsumeOk, consumerTag: tag });
+  }
+
+  private cancel(tag: string, noWait: boolean): void {
+    if (tag === this.replyConsumerTag) {
+      this.replyConsumerTag = null;
+    } else {
+      const c = this.consumers.get(tag);
+      if (c) {
+        this.consumers.delete(tag);
+        c.queue.removeConsumer(c);
+      }
+    }
+    if (!noWait) this.send({ id: MethodId.BasicCancelOk, consumerTag: tag });
+  }
+
+  canDeliver(c: Consumer): boolean {
+    if (this.state !== 'open' || !this.flowActive || !this.connection.canWrite) return false;
+    if (c.noAck) return true;
+    return c.hasCredit && (this.channelPrefetch === 0 || this.consumerUnacked < this.channelPrefetch);
+  }
+
+  deliver(c: Consumer, message: Message, redelivered: boolean): void {
+    const deliveryTag = this.nextDeliveryTag++;
+    if (!c.noAck) {
+      this.unacked.set(deliveryTag, { queue: c.queue, message, consumer: c });
+      this.consumerUnacked++;
+    }
+    this.connection.writer.content(
+      this.id,
+      { id: MethodId.BasicDeliver, consumerTag: c.tag, deliveryTag, redelivered, exchange: message.exchange, routingKey: message.routingKey },
+      ClassId.Basic,
+      message.properties,
+      message.body,
+    );
+  }
+
+  cancelledByServer(c: Consumer): void {
+    if (!this.consumers.delete(c.tag)) return;
+    if (this.state !== 'open') return;
+    // consumer_cancel_notify: tell the client its consumer is gone (queue deleted).
+    this.send({ id: MethodId.BasicCancel, consumerTag: c.tag, noWait: true });
+  }
+
+  receiveReply(exchange: string, routingKey: string, properties: Buffer, body: Buffer): void {
+    if (this.replyConsumerTag === null || this.state !== 'open') return;
+    this.connection.writer.content(
+      this.id,
+      { id: MethodId.BasicDeliver, consumerTag: this.replyConsumerTag, deliveryTag: this.nextDeliveryTag++, redelivered: false, exchange, routingKey },
+      ClassId.Basic,
+      properties,
+      body,
+    );
+  }
+
+  /** Re-runs dispatch on every queue we consume from (credit returned, socket drained, flow on). */
+  resumeDeliveries(): void {
+    if (this.state !== 'open') return;
+    const queues = new Set<Queue>();
+    for (const c of this.consumers.values()) queues.add(c.queue);
+    for (const q of queues) q.dispatch();
+  }
+
+  // --- get, ack, reject, recover --------------------------------------------------------------
+
+  private get(queueName: string, noAck: boolean): void {
+    const q = this.vhost.queue(this.queueName(queueName), this.connection);
+    const got = q.get(noAck);
+    if (!got) {
+      this.send({ id: MethodId.BasicGetEmpty });
+      return;
+    }
+    const deliveryTag = this.nextDeliveryTag++;
+    if (!noAck) this.unacked.set(deliveryTag, { queue: q, message: got.message, consumer: null });
+    this.connection.writer.content(
+      this.id,
+      {
+        id: MethodId.BasicGetOk, deliveryTag, redelivered: got.redelivered,
+        exchange: got.message.exchange, routingKey: got.message.routingKey, messageCount: q.messageCount,
+      },
+      ClassId.Basic,
+      got.message.properties,
+      got.message.body,
+    );
+  }
+
+  /** Removes and returns the deliveries an ack/nack/reject refers to; 406 for unknown tags. */
+  private take(deliveryTag: number, multiple: boolean): [number, Unacked][] {
+    const taken: [number, Unacked][] = [];
+    if (multiple) {
+      for (const [tag, u] of this.unacked) {
+        if (deliveryTag !== 0 && tag > deliveryTag) break;
+        this.unacked.delete(tag);
+        taken.push([tag, u]);
+      }
+      if (taken.length === 0 && deliveryTag !== 0 && deliveryTag >= this.nextDeliveryTag) {
+        throw errors.preconditionFailed(`unknown delivery tag ${deliveryTag}`);
+      }
+      return taken;
+    }
+    const u = this.unacked.get(deliveryTag);
+    if (!u) throw errors.preconditionFailed(`unknown delivery tag ${deliveryTag}`);
+    this.unacked.delete(deliveryTag);
+    taken.push([deliveryTag, u]);
+    return taken;
+  }
+
+  private ack(deliveryTag: number, multiple: boolean): void {
+    const taken = this.take(deliveryTag, multiple);
+    if (this.tx) return this.tx.addAcks(taken, 'ack');
+    this.settle(taken.map(([, u]) => u), 'ack');
+  }
+
+  private reject(deliveryTag: number, multiple: boolean, requeue: boolean): void {
+    const taken = this.take(deliveryTag, multiple);
+    const how = requeue ? 'requeue' : 'drop';
+    if (this.tx) return this.tx.addAcks(taken, how);
+    this.settle(taken.map(([, u]) => u), how);
+  }
+
+  /** Applies acks or rejects to the queues, then lets freed credit pull more messages. */
+  private settle(deliveries: Unacked[], how: 'ack' | 'drop' | 'requeue'): void {
+    const byQueue = new Map<Queue, Message[]>();
+    for (const u of deliveries) {
+      if (u.consumer !== null) {
+        u.consumer.unacked--;
+        this.consumerUnacked--;
+      }
+      if (how === 'requeue') {
+        let list = byQueue.get(u.queue);
+        if (!list) byQueue.set(u.queue, (list = []));
+        list.push(u.message);
+      } else {
+        u.queue.settled();
+      }
+    }
+    for (const [q, msgs] of byQueue) q.requeue(msgs);
+    this.resumeDeliveries();
+  }
+
+  private recover(_requeue: boolean): void {
+    // RabbitMQ requeues unacked messages for both requeue=true and requeue=false.
+    const all = [...this.unacked.values()];
+    this.unacked.clear();
+    this.settle(all, 'requeue');
+  }
+
+  // --- publish --------------------------------------------------------------------------------
+
+  private publish(m: BasicPublish, properties: Buffer, props: BasicProperties, body: Buffer): void {
+    const v = this.vhost;
+    const exchange = v.exchange(m.exchange);
+    if (exchange.internal) throw errors.internalExchange(m.exchange, v.name);
+    const user = this.connection.user!;
+    if (props.userId !== undefined && props.userId !== user.name) {
+      throw errors.preconditionFailed(`user_id property set to '${props.userId}' but authenticated user was '${user.name}'`);
+    }
+    if (props.replyTo === REPLY_TO_QUEUE) {
+      if (this.replyName === null || this.replyConsumerTag === null) throw errors.preconditionFailed('fast reply consumer does not exist');
+      props.replyTo = this.replyName;
+      properties = encodeProperties(props);
+    }
+    const headers = props.headers;
+    let routingKeys: string[] = [m.routingKey];
+    if (headers !== undefined && (headers['CC'] !== undefined || headers['BCC'] !== undefined)) {
+      routingKeys = routingKeys.concat(stringList(headers['CC']), stringList(headers['BCC']));
+      if (headers['BCC'] !== undefined) {
+        // BCC recipients are routed to but never shown to consumers.
+        delete headers['BCC'];
+        properties = encodeProperties(props);
+      }
+    }
+    const message = new Message(m.exchange, m.routingKey, properties, body, props.deliveryMode === 2, props.priority ?? 0);
+    const seq = this.confirmMode ? ++this.publishSeq : 0;
+
+    if (exchange === v.defaultExchange && m.routingKey.startsWith(REPLY_TO_PREFIX)) {
+      const receiver = this.connection.ctx.directReply.lookup(m.routingKey);
+      if (receiver) receiver.receiveReply(m.exchange, m.routingKey, properties, body);
+      else if (m.mandatory) this.returnMessage(message);
+      if (seq) this.confirm(seq);
+      return;
+    }
+
+    const queues = new Set<Queue>();
+    v.route(exchange, routingKeys, headers, queues);
+    if (this.tx) {
+      this.tx.addPublish(message, queues, m.mandatory);
+      return;
+    }
+    this.deliverRouted(message, queues, m.mandatory);
+    if (seq) this.confirm(seq);
+  }
+
+  private deliverRouted(message: Message, queues: Set<Queue>, mandatory: boolean): void {
+    if (queues.size === 0) {
+      if (mandatory) this.returnMessage(message);
+      return;
+    }
+    for (const q of queues) if (!q.deleted) q.enqueue(message);
+  }
+
+  private returnMessage(message: Message): void {
+    this.connection.writer.content(
+      this.id,
+      { id: MethodId.BasicReturn, replyCode: ReplyCode.NoRoute, replyText: 'NO_ROUTE', exchange: message.exchange, routingKey: message.routingKey },
+      ClassId.Basic,
+      message.properties,
+      message.body,
+    );
+  }
+
+  /** Publisher confirms go out once per turn of the event loop, as one multiple-ack. */
+  private confirm(seq: number): void {
+    if (seq > this.confirmedUpTo) this.pendingConfirm = seq;
+    if (this.confirmScheduled) return;
+    this.confirmScheduled = true;
+    process.nextTick(() => {
+      this.confirmScheduled = false;
+      if (this.state !== 'open' || this.pendingConfirm <= this.confirmedUpTo) return;
+      const multiple = this.pendingConfirm - this.confirmedUpTo > 1;
+      this.confirmedUpTo = this.pendingConfirm;
+      this.send({ id: MethodId.BasicAck, deliveryTag: this.confirmedUpTo, multiple });
+    });
+  }
+  private pendingConfirm = 0;
+
+  // --- transactions ---------------------------------------------------------------------------
+
+  private txCommit(): void {
+    if (!this.tx) throw errors.preconditionFailed('channel is not transactional');
+    const tx = this.tx;
+    this.tx = new Transaction();
+    for (const p of tx.publishes) this.deliverRouted(p.message, p.queues, p.mandatory);
+    for (const [how, deliveries] of tx.settlements<Unacked>()) this.settle(deliveries, how);
+    this.send({ id: MethodId.TxCommitOk });
+  }
+
+  private txRollback(): void {
+    if (!this.tx) throw errors.preconditionFailed('channel is not transactional');
+    const tx = this.tx;
+    this.tx = new Transaction();
+    // Acks made inside the transaction are undone: the deliveries are unacknowledged again.
+    const restored = [...this.unacked.entries(), ...tx.ackedDeliveries()].sort((a, b) => a[0] - b[0]);
+    this.unacked.clear();
+    for (const [tag, u] of restored) this.unacked.set(tag, u as Unacked);
+    this.send({ id: MethodId.TxRollbackOk });
+  }
+
+  // --- closing --------------------------------------------------------------------------------
+
+  /** A soft error: send channel.close and drop everything the channel holds. */
+  closeWithError(e: AmqpError): void {
+    this.connection.log.info('channel_error', { channel: this.id, code: e.code, text: e.text });
+    this.release();
+    this.state = 'closing';
+    this.send({ id: MethodId.ChannelClose, replyCode: e.code, replyText: e.text, classId: e.classId, methodId: e.methodId });
+  }
+
+  /** Cancels consumers and requeues unacknowledged messages (channel or connection closing). */
+  release(): void {
+    if (this.state === 'closing') return;
+    this.state = 'closing';
+    this.pending = null;
+    for (const c of this.consumers.values()) c.queue.removeConsumer(c);
+    this.consumers.clear();
+    if (this.replyName !== null) this.connection.ctx.directReply.unregister(this.replyName);
+    this.replyName = null;
+    this.replyConsumerTag = null;
+    const unacked = [...this.unacked.values()];
+    if (this.tx) unacked.push(...this.tx.ackedDeliveries().map(([, u]) => u as Unacked));
+    this.unacked.clear();
+    this.tx = null;
+    const byQueue = new Map<Queue, Message[]>();
+    for (const u of unacked) {
+      let list = byQueue.get(u.queue);
+      if (!list) byQueue.set(u.queue, (list = []));
+      list.push(u.message);
+    }
+    for (const [q, msgs] of byQueue) q.requeue(msgs);
+  }
+}
+
+function stringList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.map((x) => (Buffer.isBuffer(x) ? x.toString() : String(x)));
+  return [];
+}
+
+function encodeProperties(props: BasicProperties): Buffer {
+  const w = new Writer(256);
+  encodeBasicProperties(w, props);
+  return Buffer.from(w.buf.subarray(0, w.pos));
+}

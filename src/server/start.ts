@@ -1,0 +1,60 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { UserStore } from '../auth/user-store.js';
+import { Broker } from '../broker/broker.js';
+import { Logger } from '../log.js';
+import { ReplyCode } from '../amqp/spec.js';
+import { Connection } from './connection.js';
+import { DirectReplyRegistry } from './direct-reply.js';
+import { defaultOptions } from './options.js';
+import type { BrokerOptions, RunningBroker } from './options.js';
+import type { ServerContext } from './server-context.js';
+import { serverProperties } from './server-properties.js';
+
+/** Starts a broker in this process: model, default user and vhost, AMQP listener. */
+export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
+  const options: BrokerOptions = { ...defaultOptions, ...overrides };
+  const log = new Logger(options.logLevel);
+  const broker = new Broker();
+  const users = new UserStore();
+  broker.addVhost(options.defaultVhost);
+  users.addUser(options.defaultUser, options.defaultPass, ['administrator']);
+  users.setPermissions(options.defaultUser, options.defaultVhost, { configure: '.*', write: '.*', read: '.*' });
+
+  const ctx: ServerContext = {
+    broker, users, options, log, directReply: new DirectReplyRegistry(), serverProperties: serverProperties(),
+  };
+  const connections = new Set<Connection>();
+  const server: Server = createServer((socket) => {
+    connections.add(new Connection(socket, ctx, (c) => connections.delete(c)));
+  });
+  await listen(server, options.port, options.host);
+  const port = (server.address() as AddressInfo).port;
+  log.info('listening', { protocol: 'amqp', host: options.host, port });
+
+  let closed = false;
+  return {
+    port,
+    async close() {
+      if (closed) return;
+      closed = true;
+      const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const c of connections) c.close(ReplyCode.ConnectionForced, 'CONNECTION_FORCED - broker forced connection closure with reason \'shutdown\'');
+      // Give clients a moment to answer close-ok, then cut whatever is left.
+      await new Promise((r) => setTimeout(r, connections.size > 0 ? 100 : 0));
+      for (const c of connections) c.destroy();
+      await done;
+      log.info('stopped');
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
