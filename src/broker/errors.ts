@@ -45,8 +45,11 @@ export const errors = {
   exclusiveConsumer: (name: string, vhost: string): AmqpError =>
     amqpError(ReplyCode.AccessRefused, `${where('queue', name, vhost)} in exclusive use`),
 
-  invalidArg: (name: string, vhost: string, detail: string): AmqpError =>
-    amqpError(ReplyCode.PreconditionFailed, `invalid arg ${detail} for ${where('queue', name, vhost)}`),
+  invalidArg: (name: string, vhost: string, arg: string, detail: string): AmqpError =>
+    amqpError(ReplyCode.PreconditionFailed, `invalid arg ${arg} for ${where('queue', name, vhost)}: ${detail}`),
+
+  systemExchangeDeletion: (name: string, vhost: string): AmqpError =>
+    amqpError(ReplyCode.AccessRefused, `deletion of system exchange '${name}' in vhost '${vhost}' not allowed`),
 
   preconditionFailed: (detail: string): AmqpError => amqpError(ReplyCode.PreconditionFailed, detail),
   accessRefused: (detail: string): AmqpError => amqpError(ReplyCode.AccessRefused, detail),

@@ -7,7 +7,7 @@ import type { Exchange, ExchangeOptions } from './exchange.js';
 import { DefaultExchange } from './exchanges/default-exchange.js';
 import { exchangeTypes } from './exchanges/exchange-types.js';
 import { Queue } from './queue.js';
-import { checkQueueArgsEquivalent, queueTypeOf } from './queue-arguments.js';
+import { checkQueueArgsEquivalent, queueTypeOf, validateQueueArgs } from './queue-arguments.js';
 import { routeToQueues } from './router.js';
 
 export interface ExchangeDeclare extends ExchangeOptions {
@@ -54,14 +54,14 @@ export class VHost {
   }
 
   declareExchange(name: string, type: string, d: ExchangeDeclare): Exchange {
-    if (d.passive) return this.exchange(name);
     if (name === '') throw errors.defaultExchange();
-    if (name.startsWith('amq.')) throw errors.reservedName('exchange', name);
+    if (d.passive) return this.exchange(name);
     const existing = this.exchanges.get(name);
     if (existing) {
       this.checkExchangeEquivalent(existing, type, d);
       return existing;
     }
+    if (name.startsWith('amq.')) throw errors.reservedName('exchange', name);
     const factory = exchangeTypes.get(type);
     if (!factory) throw errors.unknownExchangeType(type);
     const e = factory(this.name, name, { durable: d.durable, autoDelete: d.autoDelete, internal: d.internal, arguments: d.arguments });
@@ -86,10 +86,12 @@ export class VHost {
     }
   }
 
+  /** Deleting a missing exchange succeeds (delete is idempotent, as in RabbitMQ). */
   deleteExchange(name: string, ifUnused: boolean): void {
     if (name === '') throw errors.defaultExchange();
-    if (name.startsWith('amq.')) throw errors.reservedName('exchange', name);
-    const e = this.exchange(name);
+    if (name.startsWith('amq.')) throw errors.systemExchangeDeletion(name, this.name);
+    const e = this.exchanges.get(name);
+    if (!e) return;
     if (ifUnused && e.bindings.size > 0) throw errors.inUse('exchange', name, this.name);
     this.removeExchange(e);
   }
@@ -126,6 +128,7 @@ export class VHost {
       this.checkQueueEquivalent(existing, d, owner);
       return existing;
     }
+    validateQueueArgs(name, this.name, d.arguments);
     const type = queueTypeOf(name, this.name, d.arguments);
     if (type !== 'classic') {
       if (!d.durable) throw errors.preconditionFailed(`invalid property 'non-durable' for queue '${name}' in vhost '${this.name}'`);
@@ -153,7 +156,9 @@ export class VHost {
     checkQueueArgsEquivalent(q.name, this.name, q.arguments, d.arguments);
   }
 
+  /** Deleting a missing queue succeeds with a count of 0 (idempotent, as in RabbitMQ). */
   deleteQueue(name: string, ifUnused: boolean, ifEmpty: boolean, owner: object | null): number {
+    if (!this.queues.has(name)) return 0;
     const q = this.queue(name, owner);
     if (ifUnused && q.consumerCount > 0) throw errors.inUse('queue', name, this.name);
     if (ifEmpty && q.messageCount > 0) throw errors.notEmpty(name, this.name);

@@ -198,8 +198,8 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       case MethodId.QueueBind:
       case MethodId.QueueUnbind: {
         const v = this.vhost;
-        const q = v.queue(this.queueName(m.queue), this.connection);
         const ex = v.exchange(m.exchange);
+        const q = v.queue(this.queueName(m.queue), this.connection);
         if (m.id === MethodId.QueueBind) {
           v.bind(ex, q, m.routingKey, m.arguments);
           if (!m.noWait) this.send({ id: MethodId.QueueBindOk });

@@ -6,6 +6,10 @@ export interface BrokerOptions {
   port: number;
   /** Listen address. Default '::' (all interfaces, IPv4 and IPv6). */
   host: string;
+  /** Management HTTP API port (default 15672). */
+  httpPort: number;
+  /** Prometheus metrics port (default 15692). */
+  metricsPort: number;
   /** Directory for durable data. Default './data'. */
   dataDir: string;
   defaultUser: string;
@@ -23,6 +27,8 @@ export interface BrokerOptions {
 export const defaultOptions: BrokerOptions = {
   port: 5672,
   host: '::',
+  httpPort: 15672,
+  metricsPort: 15692,
   dataDir: './data',
   defaultUser: 'guest',
   defaultPass: 'guest',

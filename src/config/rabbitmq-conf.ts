@@ -1,0 +1,73 @@
+import type { BrokerOptions } from '../server/options.js';
+import type { LogLevel } from '../log.js';
+
+/** A configuration problem that must stop the start, naming the offending key. */
+export class ConfigError extends Error {}
+
+type Apply = (value: string, key: string, into: Partial<BrokerOptions>) => void;
+
+function integer(min: number, max: number, set: (o: Partial<BrokerOptions>, n: number) => void): Apply {
+  return (value, key, into) => {
+    if (!/^-?\d+$/.test(value)) throw new ConfigError(`${key}: expected an integer, got '${value}'`);
+    const n = Number(value);
+    if (n < min || n > max) throw new ConfigError(`${key}: ${n} is out of range ${min}..${max}`);
+    set(into, n);
+  };
+}
+
+const port = (set: (o: Partial<BrokerOptions>, n: number) => void) => integer(0, 65535, set);
+const text = (set: (o: Partial<BrokerOptions>, s: string) => void): Apply => (value, _key, into) => set(into, value);
+
+const logLevels: Record<string, LogLevel> = { debug: 'debug', info: 'info', warning: 'warning', error: 'error', critical: 'error', none: 'none' };
+
+/**
+ * The rabbitmq.conf keys Warren understands, each with its parser. This table is the single
+ * source of truth for supported keys (the configuration reference is generated from it).
+ */
+export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
+  'listeners.tcp.default': { apply: port((o, n) => (o.port = n)), doc: 'AMQP listener port (5672)' },
+  'management.tcp.port': { apply: port((o, n) => (o.httpPort = n)), doc: 'management HTTP API port (15672)' },
+  'prometheus.tcp.port': { apply: port((o, n) => (o.metricsPort = n)), doc: 'Prometheus metrics port (15692)' },
+  default_user: { apply: text((o, s) => (o.defaultUser = s)), doc: 'user created on first start (guest)' },
+  default_pass: { apply: text((o, s) => (o.defaultPass = s)), doc: "that user's password (guest)" },
+  default_vhost: { apply: text((o, s) => (o.defaultVhost = s)), doc: 'vhost created on first start (/)' },
+  heartbeat: { apply: integer(0, 65535, (o, n) => (o.heartbeat = n)), doc: 'heartbeat interval proposed to clients, seconds (60)' },
+  frame_max: { apply: integer(4096, 2 ** 31 - 1, (o, n) => (o.frameMax = n)), doc: 'largest frame, bytes (131072)' },
+  channel_max: { apply: integer(0, 65535, (o, n) => (o.channelMax = n === 0 ? 65535 : n)), doc: 'channels per connection (2047)' },
+  handshake_timeout: {
+    apply: integer(1, 3_600_000, (o, n) => (o.handshakeTimeout = n / 1000)),
+    doc: 'milliseconds a client has to complete the AMQP handshake (10000)',
+  },
+  'log.level': {
+    apply: (value, key, into) => {
+      const level = logLevels[value];
+      if (!level) throw new ConfigError(`${key}: unknown level '${value}' (debug, info, warning, error, none)`);
+      into.logLevel = level;
+    },
+    doc: 'debug | info | warning | error | none (info)',
+  },
+};
+
+export interface ParsedConfig {
+  options: Partial<BrokerOptions>;
+  /** Keys present in the file that Warren does not support (reported at start). */
+  unknownKeys: string[];
+}
+
+/** Parses rabbitmq.conf's sysctl format: `key = value` lines, `#` comments. */
+export function parseRabbitmqConf(text: string): ParsedConfig {
+  const options: Partial<BrokerOptions> = {};
+  const unknownKeys: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    if (line === '') return;
+    const eq = line.indexOf('=');
+    if (eq < 0) throw new ConfigError(`line ${i + 1}: expected 'key = value', got '${line}'`);
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    const entry = supportedKeys[key];
+    if (!entry) unknownKeys.push(key);
+    else entry.apply(value, key, options);
+  });
+  return { options, unknownKeys };
+}
