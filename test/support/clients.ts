@@ -1,6 +1,7 @@
 // Small helpers shared by the client-library integration tests (amqplib and
 // @cloudamqp/amqp-client). They only wrap the clients; no broker internals are used.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 
@@ -214,4 +215,234 @@ export async function waitForMessageCount(ch: Channel, queue: string, n: number,
     timeoutMs,
     `${n} ready message(s) in ${queue} (last seen ${last})`,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A deliberately tiny raw AMQP 0-9-1 client, for protocol-level tests that a real client library
+// refuses to perform (bad frames, wrong channel states, malformed handshakes).
+
+
+export const FRAME_METHOD = 1;
+export const FRAME_HEADER = 2;
+export const FRAME_BODY = 3;
+export const FRAME_HEARTBEAT = 8;
+export const FRAME_END = 0xce;
+export const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+
+/** Field encoders for method arguments. */
+export const enc = {
+  octet: (n: number) => Buffer.from([n]),
+  short: (n: number) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(n);
+    return b;
+  },
+  long: (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  },
+  longlong: (n: number | bigint) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(n));
+    return b;
+  },
+  shortstr: (s: string) => {
+    const body = Buffer.from(s, 'utf8');
+    return Buffer.concat([Buffer.from([body.length]), body]);
+  },
+  longstr: (s: string | Buffer) => {
+    const body = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    return Buffer.concat([len, body]);
+  },
+  /** Only tables of longstr values are needed here. */
+  table: (t: Record<string, string> = {}) => {
+    const parts = Object.entries(t).map(([k, v]) => Buffer.concat([enc.shortstr(k), Buffer.from('S'), enc.longstr(v)]));
+    return enc.longstr(Buffer.concat(parts));
+  },
+  bits: (...flags: boolean[]) => Buffer.from([flags.reduce((acc, f, i) => acc | ((f ? 1 : 0) << i), 0)]),
+};
+
+export function frame(type: number, channel: number, payload: Buffer, frameEnd = FRAME_END): Buffer {
+  const head = Buffer.alloc(7);
+  head.writeUInt8(type, 0);
+  head.writeUInt16BE(channel, 1);
+  head.writeUInt32BE(payload.length, 3);
+  return Buffer.concat([head, payload, Buffer.from([frameEnd])]);
+}
+
+export function methodFrame(channel: number, classId: number, methodId: number, ...args: Buffer[]): Buffer {
+  return frame(FRAME_METHOD, channel, Buffer.concat([enc.short(classId), enc.short(methodId), ...args]));
+}
+
+/** A content header frame with no properties set. */
+export function headerFrame(channel: number, classId: number, bodySize: number): Buffer {
+  return frame(FRAME_HEADER, channel, Buffer.concat([enc.short(classId), enc.short(0), enc.longlong(bodySize), enc.short(0)]));
+}
+
+export interface RawFrame {
+  type: number;
+  channel: number;
+  payload: Buffer;
+  /** For method frames. */
+  classId?: number;
+  methodId?: number;
+}
+
+export interface CloseInfo {
+  code: number;
+  text: string;
+  classId: number;
+  methodId: number;
+}
+
+export function parseClose(f: RawFrame): CloseInfo {
+  const p = f.payload;
+  const code = p.readUInt16BE(4);
+  const len = p.readUInt8(6);
+  const text = p.toString('utf8', 7, 7 + len);
+  return { code, text, classId: p.readUInt16BE(7 + len), methodId: p.readUInt16BE(9 + len) };
+}
+
+export class RawConnection {
+  readonly sock: net.Socket;
+  private buf = Buffer.alloc(0);
+  private frames: RawFrame[] = [];
+  private waiters: Array<() => void> = [];
+  socketClosed = false;
+  tune = { channelMax: 0, frameMax: 0, heartbeat: 0 };
+
+  private constructor(sock: net.Socket) {
+    this.sock = sock;
+    sock.on('data', (d) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.parse();
+    });
+    const onEnd = () => {
+      this.socketClosed = true;
+      this.wake();
+    };
+    sock.on('close', onEnd);
+    sock.on('error', onEnd);
+  }
+
+  static connectSocket(port: number, host: string): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ port, host }, () => resolve(new RawConnection(sock)));
+      sock.once('error', reject);
+    });
+  }
+
+  /**
+   * Connects and performs the whole handshake up to connection.open-ok. `tuneOk` may override
+   * the values echoed back in connection.tune-ok.
+   */
+  static async open(
+    port: number,
+    host: string,
+    opts: { user?: string; pass?: string; vhost?: string; tuneOk?: Partial<RawConnection['tune']> } = {},
+  ): Promise<RawConnection> {
+    const c = await RawConnection.connectSocket(port, host);
+    c.sock.write(PROTOCOL_HEADER);
+    await c.expectMethod(0, 10, 10); // start
+    c.sendStartOk(opts.user ?? 'guest', opts.pass ?? 'guest');
+    const tune = await c.expectMethod(0, 10, 30);
+    c.tune = {
+      channelMax: tune.payload.readUInt16BE(4),
+      frameMax: tune.payload.readUInt32BE(6),
+      heartbeat: tune.payload.readUInt16BE(10),
+    };
+    const t = { ...c.tune, heartbeat: 0, ...opts.tuneOk };
+    c.send(methodFrame(0, 10, 31, enc.short(t.channelMax), enc.long(t.frameMax), enc.short(t.heartbeat)));
+    c.send(methodFrame(0, 10, 40, enc.shortstr(opts.vhost ?? '/'), enc.shortstr(''), enc.bits(false)));
+    await c.expectMethod(0, 10, 41); // open-ok
+    return c;
+  }
+
+  sendStartOk(user: string, pass: string, mechanism = 'PLAIN'): void {
+    this.send(
+      methodFrame(0, 10, 11, enc.table({ product: 'warren-raw-test' }), enc.shortstr(mechanism), enc.longstr(`\u0000${user}\u0000${pass}`), enc.shortstr('en_US')),
+    );
+  }
+
+  send(bytes: Buffer): void {
+    if (!this.sock.destroyed) this.sock.write(bytes);
+  }
+
+  async openChannel(channel: number): Promise<void> {
+    this.send(methodFrame(channel, 20, 10, enc.shortstr('')));
+    await this.expectMethod(channel, 20, 11);
+  }
+
+  private parse(): void {
+    while (this.buf.length >= 7) {
+      const size = this.buf.readUInt32BE(3);
+      if (this.buf.length < 8 + size) return;
+      const f: RawFrame = { type: this.buf.readUInt8(0), channel: this.buf.readUInt16BE(1), payload: this.buf.subarray(7, 7 + size) };
+      if (f.type === FRAME_METHOD) {
+        f.classId = f.payload.readUInt16BE(0);
+        f.methodId = f.payload.readUInt16BE(2);
+      }
+      this.buf = this.buf.subarray(8 + size);
+      if (f.type !== FRAME_HEARTBEAT) this.frames.push(f);
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Next non-heartbeat frame, or undefined if the socket closed first / on timeout. */
+  async nextFrame(timeoutMs = 5000): Promise<RawFrame | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.frames.length === 0) {
+      if (this.socketClosed) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.frames.shift();
+  }
+
+  async expectMethod(channel: number, classId: number, methodId: number, timeoutMs = 5000): Promise<RawFrame> {
+    const f = await this.nextFrame(timeoutMs);
+    assert.ok(f, `expected method ${classId}.${methodId} on channel ${channel}, but got nothing (socket closed: ${this.socketClosed})`);
+    const desc = f.type === FRAME_METHOD ? `method ${f.classId}.${f.methodId}` : `frame type ${f.type}`;
+    const extra = f.type === FRAME_METHOD && (f.methodId === 50 || f.methodId === 40) && (f.classId === 10 || f.classId === 20) ? ` ${JSON.stringify(parseClose(f))}` : '';
+    assert.equal(`${f.channel}:${desc}`, `${channel}:method ${classId}.${methodId}`, `unexpected frame${extra}`);
+    return f;
+  }
+
+  /** Expects connection.close from the server, answers close-ok, and returns its fields. */
+  async expectConnectionClose(timeoutMs = 5000): Promise<CloseInfo> {
+    const f = await this.expectMethod(0, 10, 50, timeoutMs);
+    this.send(methodFrame(0, 10, 51));
+    return parseClose(f);
+  }
+
+  /** Expects channel.close from the server on `channel`, answers close-ok, and returns its fields. */
+  async expectChannelClose(channel: number, timeoutMs = 5000): Promise<CloseInfo> {
+    const f = await this.expectMethod(channel, 20, 40, timeoutMs);
+    this.send(methodFrame(channel, 20, 41));
+    return parseClose(f);
+  }
+
+  /** Waits for the server to close the TCP connection. */
+  async waitSocketClosed(timeoutMs = 5000): Promise<boolean> {
+    await waitFor(() => this.socketClosed, timeoutMs, 'the server to close the socket').catch(() => {});
+    return this.socketClosed;
+  }
+
+  destroy(): void {
+    this.sock.destroy();
+  }
 }
