@@ -36,3 +36,10 @@ export class AmqpError extends Error {
 export function amqpError(code: number, detail: string): AmqpError {
   return new AmqpError(code, `${replyCodeNames[code] ?? 'ERROR'} - ${detail}`);
 }
+
+/** reply-text is a shortstr: like RabbitMQ, cut longer texts to 252 bytes and mark with "...". */
+export function truncateReplyText(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= 255) return text;
+  return bytes.subarray(0, 252).toString('utf8').replace(/\uFFFD$/, '') + '...';
+}

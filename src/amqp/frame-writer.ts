@@ -31,8 +31,14 @@ export class FrameWriter {
 
   method(channel: number, m: Method): void {
     const w = this.w;
+    const frameAt = w.pos;
     const start = this.frameStart(FrameType.Method, channel);
-    encodeMethod(w, m);
+    try {
+      encodeMethod(w, m);
+    } catch (err) {
+      w.pos = frameAt; // never leave half a frame in the stream
+      throw err;
+    }
     this.frameEnd(start);
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AmqpError, amqpError } from '../amqp/amqp-error.js';
+import { AmqpError, amqpError, truncateReplyText } from '../amqp/amqp-error.js';
 import { Reader } from '../amqp/buffer-reader.js';
 import { Writer } from '../amqp/buffer-writer.js';
 import type { FieldTable } from '../amqp/field-table.js';
@@ -452,8 +452,8 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     this.resumeDeliveries();
   }
 
-  private recover(_requeue: boolean): void {
-    // RabbitMQ requeues unacked messages for both requeue=true and requeue=false.
+  private recover(requeue: boolean): void {
+    if (!requeue) throw amqpError(ReplyCode.NotImplemented, 'requeue=false');
     const all = [...this.unacked.values()];
     this.unacked.clear();
     this.settle(all, 'requeue');
@@ -567,7 +567,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     this.connection.log.info('channel_error', { channel: this.id, code: e.code, text: e.text });
     this.release();
     this.state = 'closing';
-    this.send({ id: MethodId.ChannelClose, replyCode: e.code, replyText: e.text, classId: e.classId, methodId: e.methodId });
+    this.send({ id: MethodId.ChannelClose, replyCode: e.code, replyText: truncateReplyText(e.text), classId: e.classId, methodId: e.methodId });
   }
 
   /** Cancels consumers and requeues unacknowledged messages (channel or connection closing). */

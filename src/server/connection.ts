@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { AmqpError, amqpError } from '../amqp/amqp-error.js';
+import { AmqpError, amqpError, truncateReplyText } from '../amqp/amqp-error.js';
 import { Reader } from '../amqp/buffer-reader.js';
 import { DecodeError } from '../amqp/decode-error.js';
 import { FrameError, FrameParser } from '../amqp/frame-parser.js';
@@ -336,7 +336,7 @@ export class Connection {
     this.state = 'closing';
     this.releaseChannels();
     if (beforeHandshake) return this.destroy();
-    this.writer.method(0, { id: MethodId.ConnectionClose, replyCode: code, replyText: text, classId, methodId });
+    this.writer.method(0, { id: MethodId.ConnectionClose, replyCode: code, replyText: truncateReplyText(text), classId, methodId });
     this.writer.flush();
     this.closeTimer = setTimeout(() => this.destroy(), 1000);
     this.closeTimer.unref();
