@@ -611,3 +611,62 @@ describe('queue.purge and queue.delete', () => {
     }
   });
 });
+
+describe("the empty queue name means the channel's last declared queue", () => {
+  test("without a queue declared on the channel, '' fails with 404 NOT_FOUND - no previously declared queue", async () => {
+    const ops: Array<[string, (ch: Awaited<ReturnType<typeof trackChannel>>['ch']) => Promise<unknown>, number, number]> = [
+      ['basic.get', (ch) => ch.get(''), 60, 70],
+      ['basic.consume', (ch) => ch.consume('', () => {}), 60, 20],
+      ['queue.purge', (ch) => ch.purgeQueue(''), 50, 30],
+      ['queue.bind', (ch) => ch.bindQueue('', 'amq.direct', 'k'), 50, 20],
+      ['queue.delete', (ch) => ch.deleteQueue(''), 50, 40],
+    ];
+    for (const [name, op, classId, methodId] of ops) {
+      const { ch } = await trackChannel(conn);
+      const err = await expectAmqpError(op(ch), 404, 'NOT_FOUND - no previously declared queue');
+      assert.deepEqual([err.classId, err.methodId], [classId, methodId], name);
+    }
+  });
+
+  test("a passive declare of '' is a plain 404 for the queue named ''", async () => {
+    const { ch } = await trackChannel(conn);
+    await ch.assertQueue('', { exclusive: true });
+    await expectAmqpError(ch.checkQueue(''), 404, "NOT_FOUND - no queue '' in vhost '/'");
+  });
+
+  test("after a declare, '' works for get, purge, consume and delete, and bind with '' and an empty routing key uses the queue name as key", async () => {
+    const ch = await openConfirmChannel(conn);
+    try {
+      const q = (await ch.assertQueue('', { exclusive: true })).queue;
+      ch.sendToQueue(q, Buffer.from('one'));
+      await ch.waitForConfirms();
+      const got = await ch.get('', { noAck: true });
+      assert.ok(got);
+      assert.equal(got.fields.routingKey, q);
+      await ch.bindQueue('', 'amq.direct', '');
+      ch.publish('amq.direct', q, Buffer.from('via amq.direct'));
+      await ch.waitForConfirms();
+      assert.equal((await ch.purgeQueue('')).messageCount, 1);
+      const { consumerTag } = await ch.consume('', () => {});
+      assert.equal((await ch.checkQueue(q)).consumerCount, 1);
+      await ch.cancel(consumerTag);
+      await ch.unbindQueue('', 'amq.direct', '');
+      assert.equal((await ch.deleteQueue('')).messageCount, 0);
+      await assertQueueGone(q);
+    } finally {
+      await closeQuietly(ch);
+    }
+  });
+
+  test('the last declared queue is remembered per channel', async () => {
+    const ch1 = await openChannel(conn);
+    try {
+      await ch1.assertQueue('', { exclusive: true });
+      const { ch: ch2 } = await trackChannel(conn);
+      await expectAmqpError(ch2.get(''), 404, 'NOT_FOUND - no previously declared queue');
+      assert.equal(await ch1.get(''), false);
+    } finally {
+      await closeQuietly(ch1);
+    }
+  });
+});
