@@ -407,6 +407,46 @@ describe('protocol errors (raw frames)', () => {
   });
 });
 
+describe('nowait (raw frames)', () => {
+  test('declare, bind and consume with nowait=true send no reply but take effect', async () => {
+    await raw(async (c) => {
+      await c.openChannel(1);
+      const name = uniqueName('q.nowait');
+      c.send(methodFrame(1, 50, 10, enc.short(0), enc.shortstr(name), enc.bits(false, false, true, false, true), enc.table()));
+      c.send(methodFrame(1, 40, 10, enc.short(0), enc.shortstr(name), enc.shortstr('fanout'), enc.bits(false, false, false, false, true), enc.table()));
+      c.send(methodFrame(1, 50, 20, enc.short(0), enc.shortstr(name), enc.shortstr(name), enc.shortstr(''), enc.bits(true), enc.table()));
+      c.send(methodFrame(1, 60, 20, enc.short(0), enc.shortstr(name), enc.shortstr('nowait-tag'), enc.bits(false, true, false, true), enc.table()));
+      c.send(queueDeclare(1, name, true));
+      // The first reply must be the passive declare-ok: nothing was sent for the nowait methods.
+      const ok = await c.expectMethod(1, 50, 11);
+      const nameLen = ok.payload.readUInt8(4);
+      assert.equal(ok.payload.toString('utf8', 5, 5 + nameLen), name);
+      assert.equal(ok.payload.readUInt32BE(9 + nameLen), 1, 'the nowait consumer exists');
+      // Publishing through the nowait-declared exchange reaches the nowait consumer.
+      c.send(basicPublish(1, name, ''));
+      c.send(headerFrame(1, 60, 2));
+      c.send(frame(FRAME_BODY, 1, Buffer.from('hi')));
+      const deliver = await c.expectMethod(1, 60, 60);
+      assert.equal(deliver.payload.toString('utf8', 5, 5 + deliver.payload.readUInt8(4)), 'nowait-tag');
+      c.send(methodFrame(1, 40, 20, enc.short(0), enc.shortstr(name), enc.bits(false, true)));
+    });
+  });
+
+  test('a failing nowait method still closes the channel with the usual error', async () => {
+    await raw(async (c) => {
+      await c.openChannel(1);
+      const name = uniqueName('q.missing');
+      c.send(methodFrame(1, 50, 10, enc.short(0), enc.shortstr(name), enc.bits(true, false, false, false, true), enc.table()));
+      assert.deepEqual(await c.expectChannelClose(1), {
+        code: 404,
+        text: `NOT_FOUND - no queue '${name}' in vhost '/'`,
+        classId: 50,
+        methodId: 10,
+      });
+    });
+  });
+});
+
 // Two of these wait for the server to give up on a client (about 3 s each on RabbitMQ), so they run concurrently.
 describe('handshake (raw frames)', { concurrency: true }, () => {
   test('connection.start offers version 0-9, the PLAIN mechanism and the en_US locale', async () => {
