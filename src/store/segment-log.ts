@@ -89,10 +89,8 @@ export class SegmentLog {
     if (previous && previous.fd >= 0) {
       // The previous segment's last bytes must still be synced before its fd may close.
       const fdToSync = previous.fd;
-      this.syncer.afterNextSyncOf(fdToSync, () => {
-        closeSync(fdToSync);
-        if (previous.fd === fdToSync) previous.fd = -1;
-      });
+      previous.fd = -1; // readers reopen by path from now on
+      this.syncer.afterNextSyncOf(fdToSync, () => closeSync(fdToSync));
     }
   }
 
