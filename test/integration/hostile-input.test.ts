@@ -248,15 +248,21 @@ class RawAmqp {
    * socket closing. Heartbeat frames are ignored.
    */
   async outcome(ms = 8000): Promise<Outcome> {
+    const deadline = Date.now() + ms; // one budget for both waits
     const closeFrame = await this.nextMethod(10, 50, ms);
     const out: Outcome = { socketClosed: false, others: [] };
     if (closeFrame) {
       out.close = parseClose(closeFrame.payload);
       this.write(method(0, 10, 51)); // close-ok
     }
-    out.socketClosed = await this.until(() => this.closed, ms);
+    out.socketClosed = await this.until(() => this.closed, Math.max(0, deadline - Date.now()));
     out.others = this.frames.filter((f) => f.type !== 8).map(describeFrame);
     return out;
+  }
+
+  /** Half-closes the socket (sends FIN). */
+  end(): void {
+    this.sock.end();
   }
 
   destroy(): void {
@@ -372,7 +378,7 @@ describe('protocol header', { concurrency: true }, () => {
   test('a half-sent header followed by EOF: the server closes without replying', async () => {
     await withRaw(async (r) => {
       r.write(Buffer.from('AMQ'));
-      (r as unknown as { sock: net.Socket }).sock.end();
+      r.end();
       assert.equal(await r.until(() => r.closed, 8000), true);
       assert.equal(r.raw.length, 0);
     });
@@ -381,6 +387,16 @@ describe('protocol header', { concurrency: true }, () => {
 });
 
 describe('handshake', { concurrency: true }, () => {
+  test('a valid protocol header followed by garbage: connection.start, then the socket is closed without a frame', async () => {
+    const out = await withRaw(async (r) => {
+      await r.startHandshake();
+      r.write(Buffer.from('garbage!'));
+      return r.outcome();
+    });
+    assert.deepEqual(out, { socketClosed: true, others: [] });
+    await assertBrokerHealthy();
+  });
+
   test('wrong password without authentication_failure_close: socket closed, no frame', async () => {
     const out = await withRaw(async (r) => {
       await r.startHandshake();
