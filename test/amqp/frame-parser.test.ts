@@ -1,0 +1,256 @@
+// The frame parser (src/amqp/frame-parser.ts): however TCP splits or coalesces the byte stream,
+// the same frames come out; framing violations are FrameErrors; whole frames are not copied.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { FrameError, FrameParser } from '../../src/amqp/frame-parser.js';
+
+interface Frame {
+  type: number;
+  channel: number;
+  payload: string; // hex
+}
+
+/** Encodes one frame: type, channel, size, payload, frame-end 0xCE. */
+function frame(type: number, channel: number, payload: Buffer): Buffer {
+  const b = Buffer.alloc(8 + payload.length);
+  b[0] = type;
+  b.writeUInt16BE(channel, 1);
+  b.writeUInt32BE(payload.length, 3);
+  payload.copy(b, 7);
+  b[b.length - 1] = 0xce;
+  return b;
+}
+
+/** A parser that records a copy of every frame (payload views are only valid during the call). */
+function collecting(maxPayload = 131072 - 8): { parser: FrameParser; frames: Frame[] } {
+  const frames: Frame[] = [];
+  const parser = new FrameParser(maxPayload, (type, channel, payload, start, end) => {
+    frames.push({ type, channel, payload: payload.toString('hex', start, end) });
+  });
+  return { parser, frames };
+}
+
+function describeFrame(b: Buffer): Frame {
+  return { type: b[0], channel: b.readUInt16BE(1), payload: b.toString('hex', 7, b.length - 1) };
+}
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const methodFrame = frame(1, 1, Buffer.from('003c002800000002657802726b00', 'hex'));
+const headerFrame = frame(2, 1, Buffer.from('003c0000000000000000001490000a746578742f706c61696e02', 'hex'));
+const bodyFrame = frame(3, 1, Buffer.from(Array.from({ length: 300 }, (_, i) => i & 0xff)));
+const heartbeatFrame = frame(8, 0, Buffer.alloc(0));
+const stream = Buffer.concat([methodFrame, headerFrame, bodyFrame]);
+const expected = [methodFrame, headerFrame, bodyFrame].map(describeFrame);
+
+describe('frame parser: reassembly', () => {
+  test('one frame fed byte by byte yields exactly that frame, once, after its last byte', () => {
+    const { parser, frames } = collecting();
+    for (let i = 0; i < methodFrame.length; i++) {
+      assert.equal(frames.length, 0, `no frame before byte ${i}`);
+      parser.push(methodFrame.subarray(i, i + 1));
+    }
+    assert.deepEqual(frames, [describeFrame(methodFrame)]);
+  });
+
+  test('three frames fed byte by byte yield the same three frames', () => {
+    const { parser, frames } = collecting();
+    for (let i = 0; i < stream.length; i++) parser.push(Buffer.from(stream.subarray(i, i + 1)));
+    assert.deepEqual(frames, expected);
+  });
+
+  test('a stream of three frames split in two at every possible byte boundary yields the same frames', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const { parser, frames } = collecting();
+      parser.push(Buffer.from(stream.subarray(0, cut)));
+      parser.push(Buffer.from(stream.subarray(cut)));
+      assert.deepEqual(frames, expected, `split at ${cut}`);
+    }
+  });
+
+  test('a stream of three frames in 500 random chunkings yields the same frames every time', () => {
+    const rnd = prng(2024);
+    for (let round = 0; round < 500; round++) {
+      const { parser, frames } = collecting();
+      let pos = 0;
+      while (pos < stream.length) {
+        // mostly small chunks, sometimes large ones, sometimes empty ones
+        const r = rnd();
+        const n = r < 0.1 ? 0 : r < 0.8 ? 1 + Math.floor(rnd() * 10) : 1 + Math.floor(rnd() * 400);
+        parser.push(Buffer.from(stream.subarray(pos, pos + n)));
+        pos += n;
+      }
+      assert.deepEqual(frames, expected, `round ${round}`);
+    }
+  });
+
+  test('coalesced frames in one chunk are all delivered, in order, from that one push', () => {
+    const { parser, frames } = collecting();
+    parser.push(Buffer.concat([heartbeatFrame, stream, heartbeatFrame]));
+    assert.deepEqual(frames, [describeFrame(heartbeatFrame), ...expected, describeFrame(heartbeatFrame)]);
+  });
+
+  test('a chunk that ends one frame and starts the next delivers the first and keeps the rest', () => {
+    const { parser, frames } = collecting();
+    const cut = methodFrame.length + 5;
+    parser.push(Buffer.from(stream.subarray(0, cut)));
+    assert.deepEqual(frames, [expected[0]]);
+    parser.push(Buffer.from(stream.subarray(cut)));
+    assert.deepEqual(frames, expected);
+  });
+
+  test('an empty chunk changes nothing', () => {
+    const { parser, frames } = collecting();
+    parser.push(Buffer.alloc(0));
+    parser.push(Buffer.from(methodFrame.subarray(0, 3)));
+    parser.push(Buffer.alloc(0));
+    parser.push(Buffer.from(methodFrame.subarray(3)));
+    assert.deepEqual(frames, [describeFrame(methodFrame)]);
+  });
+
+  test('a heartbeat frame has channel 0 and an empty payload', () => {
+    const { parser, frames } = collecting();
+    parser.push(Buffer.from('08 0000 00000000 ce'.replace(/ /g, ''), 'hex'));
+    assert.deepEqual(frames, [{ type: 8, channel: 0, payload: '' }]);
+  });
+});
+
+describe('frame parser: framing errors', () => {
+  test('a wrong frame-end octet in a whole frame throws FrameError', () => {
+    const bad = Buffer.from(methodFrame);
+    bad[bad.length - 1] = 0x00;
+    const { parser, frames } = collecting();
+    assert.throws(() => parser.push(bad), FrameError);
+    assert.equal(frames.length, 0);
+  });
+
+  test('a wrong frame-end octet in a frame assembled from pieces throws FrameError', () => {
+    const bad = Buffer.from(methodFrame);
+    bad[bad.length - 1] = 0xcf;
+    const { parser, frames } = collecting();
+    for (let i = 0; i < bad.length - 1; i++) parser.push(Buffer.from(bad.subarray(i, i + 1)));
+    assert.throws(() => parser.push(Buffer.from(bad.subarray(bad.length - 1))), FrameError);
+    assert.equal(frames.length, 0);
+  });
+
+  test('a frame after good frames with a bad end still delivers the good ones first', () => {
+    const bad = Buffer.from(bodyFrame);
+    bad[bad.length - 1] = 0x01;
+    const { parser, frames } = collecting();
+    assert.throws(() => parser.push(Buffer.concat([methodFrame, bad])), FrameError);
+    assert.deepEqual(frames, [expected[0]]);
+  });
+
+  test('a frame larger than maxPayload is refused as soon as its header arrives, before the body', () => {
+    const { parser, frames } = collecting(4096 - 8);
+    const header = Buffer.from('01 0001 00001000'.replace(/ /g, ''), 'hex'); // size 4096 > 4088
+    assert.throws(() => parser.push(header), FrameError);
+    assert.equal(frames.length, 0);
+  });
+
+  test('an oversized frame whose header is itself split across chunks is refused when the header completes', () => {
+    const { parser } = collecting(4096 - 8);
+    const header = Buffer.from('01000100001000', 'hex');
+    parser.push(header.subarray(0, 3));
+    parser.push(header.subarray(3, 6));
+    assert.throws(() => parser.push(header.subarray(6, 7)), FrameError);
+  });
+
+  test('an oversized frame header followed by part of its body in the same chunk is refused', () => {
+    const { parser } = collecting(100);
+    assert.throws(() => parser.push(frame(3, 1, Buffer.alloc(101)).subarray(0, 50)), FrameError);
+  });
+
+  test('the error names the frame size and the limit including the 8 framing bytes', () => {
+    const { parser } = collecting(4096 - 8);
+    assert.throws(() => parser.push(Buffer.from('01000100001000', 'hex')), {
+      name: 'FrameError',
+      message: 'frame size 4104 exceeds negotiated frame_max 4096',
+    });
+  });
+
+  test('a frame of exactly maxPayload is accepted', () => {
+    const { parser, frames } = collecting(100);
+    parser.push(frame(3, 1, Buffer.alloc(100, 1)));
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0].payload.length, 200);
+  });
+
+  test('raising maxPayload (after tune-ok) admits larger frames', () => {
+    const { parser, frames } = collecting(10);
+    parser.maxPayload = 4096;
+    parser.push(frame(3, 1, Buffer.alloc(1000)));
+    assert.equal(frames.length, 1);
+  });
+});
+
+describe('frame parser: zero copy and stop', () => {
+  test('a frame wholly inside one chunk is delivered as a view on that chunk', () => {
+    const chunk = Buffer.concat([stream]);
+    const seen: { sameBuffer: boolean; start: number; end: number }[] = [];
+    const parser = new FrameParser(131072, (_t, _c, payload, start, end) => {
+      seen.push({ sameBuffer: payload.buffer === chunk.buffer && payload.byteOffset === chunk.byteOffset, start, end });
+    });
+    parser.push(chunk);
+    assert.deepEqual(seen, [
+      { sameBuffer: true, start: 7, end: methodFrame.length - 1 },
+      { sameBuffer: true, start: methodFrame.length + 7, end: methodFrame.length + headerFrame.length - 1 },
+      { sameBuffer: true, start: methodFrame.length + headerFrame.length + 7, end: stream.length - 1 },
+    ]);
+  });
+
+  test('a frame inside a chunk that is itself a slice of a larger buffer is a view on the same ArrayBuffer', () => {
+    const big = Buffer.alloc(stream.length + 20);
+    stream.copy(big, 10);
+    const chunk = big.subarray(10, 10 + stream.length);
+    const buffers: ArrayBufferLike[] = [];
+    const parser = new FrameParser(131072, (_t, _c, payload) => buffers.push(payload.buffer));
+    parser.push(chunk);
+    assert.equal(buffers.length, 3);
+    for (const b of buffers) assert.equal(b, big.buffer);
+  });
+
+  test('a frame that straddles chunks is assembled into a buffer of exactly its own size', () => {
+    const sizes: number[] = [];
+    const parser = new FrameParser(131072, (_t, _c, payload, start, end) => {
+      sizes.push(payload.length);
+      assert.equal(end - start, bodyFrame.length - 8);
+    });
+    parser.push(Buffer.from(bodyFrame.subarray(0, 100)));
+    parser.push(Buffer.from(bodyFrame.subarray(100)));
+    assert.deepEqual(sizes, [bodyFrame.length]);
+  });
+
+  test('stop() from inside the sink ends delivery: the rest of the chunk is ignored', () => {
+    const frames: number[] = [];
+    const parser: FrameParser = new FrameParser(131072, (type) => {
+      frames.push(type);
+      parser.stop();
+    });
+    parser.push(stream);
+    parser.push(stream);
+    assert.deepEqual(frames, [1]);
+  });
+
+  test('after stop(), input is ignored even when a frame was half received', () => {
+    for (const cut of [3, 7, 10]) {
+      const { parser, frames } = collecting();
+      parser.push(Buffer.from(methodFrame.subarray(0, cut)));
+      parser.stop();
+      assert.doesNotThrow(() => {
+        parser.push(Buffer.from(methodFrame.subarray(cut)));
+        parser.push(Buffer.from(stream));
+      }, `stopped after ${cut} bytes`);
+      assert.deepEqual(frames, [], `stopped after ${cut} bytes`);
+    }
+  });
+});
