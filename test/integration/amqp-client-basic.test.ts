@@ -5,17 +5,31 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AMQPClient, type AMQPChannel, type AMQPMessage } from '@cloudamqp/amqp-client';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
-import { closeQuietly, connect as connectAmqplib, sleep, urlWithCredentials, urlWithVhost, waitFor, within } from '../support/clients.js';
+import {
+  closeQuietly,
+  connect as connectAmqplib,
+  destroyAllSockets,
+  registerSocket,
+  sleep,
+  urlWithCredentials,
+  urlWithVhost,
+  waitFor,
+  within,
+} from '../support/clients.js';
+
+/** Fail a test instead of hanging the run if the broker stops answering. */
+const LIMIT = { timeout: 20_000 };
 
 let broker: TestBroker;
 
 before(async () => {
   broker = await startTestBroker();
-});
+}, LIMIT);
 
 after(async () => {
   await broker.close();
-});
+  destroyAllSockets();
+}, LIMIT);
 
 interface Client {
   client: AMQPClient;
@@ -28,6 +42,7 @@ async function open(url = broker.url): Promise<Client> {
   const errors: Error[] = [];
   client.onerror = (e) => errors.push(e);
   await client.connect();
+  registerSocket(client.socket);
   return { client, errors };
 }
 
@@ -70,7 +85,7 @@ async function getEventually(ch: AMQPChannel, queue: string, noAck = true): Prom
 }
 
 describe('amqp-client: connection', () => {
-  test('connects, negotiates its own frame size and closes', async () => {
+  test('connects, negotiates its own frame size and closes', LIMIT, async () => {
     const c = await open();
     assert.equal(c.client.closed, false);
     assert.equal(c.client.channelMax, 2047);
@@ -80,7 +95,7 @@ describe('amqp-client: connection', () => {
     assert.deepEqual(c.errors, []);
   });
 
-  test('a wrong password rejects connect() with 403 ACCESS_REFUSED', async () => {
+  test('a wrong password rejects connect() with 403 ACCESS_REFUSED', LIMIT, async () => {
     const client = new AMQPClient(urlWithCredentials(broker.url, 'guest', 'not-the-password'));
     client.onerror = () => {};
     const err = await rejection(client.connect());
@@ -90,14 +105,14 @@ describe('amqp-client: connection', () => {
     );
   });
 
-  test('an unknown vhost rejects connect() with 530 NOT_ALLOWED - vhost nope not found', async () => {
+  test('an unknown vhost rejects connect() with 530 NOT_ALLOWED - vhost nope not found', LIMIT, async () => {
     const client = new AMQPClient(urlWithVhost(broker.url, 'nope'));
     client.onerror = () => {};
     const err = await rejection(client.connect());
     assert.equal(err.message, 'connection closed: NOT_ALLOWED - vhost nope not found (530)');
   });
 
-  test('channels are numbered from 1 and can be opened and closed repeatedly', async () => {
+  test('channels are numbered from 1 and can be opened and closed repeatedly', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const a = await client.channel();
       const b = await client.channel();
@@ -113,7 +128,7 @@ describe('amqp-client: connection', () => {
 });
 
 describe('amqp-client: messaging', () => {
-  test('publish, consume and ack round-trip body and properties', async () => {
+  test('publish, consume and ack round-trip body and properties', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -167,7 +182,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('a message published without properties arrives with none, and a null body arrives empty', async () => {
+  test('a message published without properties arrives with none, and a null body arrives empty', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -179,7 +194,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('basicGet returns null on an empty queue, and the remaining message count otherwise', async () => {
+  test('basicGet returns null on an empty queue, and the remaining message count otherwise', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -199,7 +214,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('nack with requeue and multiple returns all covered messages; cancelled consumers stop receiving', async () => {
+  test('nack with requeue and multiple returns all covered messages; cancelled consumers stop receiving', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -219,7 +234,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('a generator consumer yields messages in order', async () => {
+  test('a generator consumer yields messages in order', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -234,7 +249,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('basicQos limits unacknowledged deliveries per consumer', async () => {
+  test('basicQos limits unacknowledged deliveries per consumer', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -252,7 +267,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('exchanges and bindings work through amqp-client', async () => {
+  test('exchanges and bindings work through amqp-client', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const x = uniqueName('x.ac');
@@ -270,7 +285,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('a server-sent basic.cancel (queue deleted) closes the consumer', async () => {
+  test('a server-sent basic.cancel (queue deleted) closes the consumer', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const name = uniqueName('q.ac.cancel');
@@ -283,7 +298,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('an unroutable mandatory publish comes back through onReturn with 312 NO_ROUTE', async () => {
+  test('an unroutable mandatory publish comes back through onReturn with 312 NO_ROUTE', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const returned: AMQPMessage[] = [];
@@ -299,7 +314,7 @@ describe('amqp-client: messaging', () => {
     });
   });
 
-  test('direct reply-to works with amqp-client', async () => {
+  test('direct reply-to works with amqp-client', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const requester = await client.channel();
       const responder = await client.channel();
@@ -323,7 +338,7 @@ describe('amqp-client: messaging', () => {
 });
 
 describe('amqp-client: confirms and transactions', () => {
-  test('with confirmSelect, basicPublish resolves with increasing delivery tags once confirmed', async () => {
+  test('with confirmSelect, basicPublish resolves with increasing delivery tags once confirmed', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -337,7 +352,7 @@ describe('amqp-client: confirms and transactions', () => {
     });
   });
 
-  test('tx commit delivers and tx rollback discards', async () => {
+  test('tx commit delivers and tx rollback discards', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -352,7 +367,7 @@ describe('amqp-client: confirms and transactions', () => {
     });
   });
 
-  test('tx.commit on a non-transactional channel closes it with 406', async () => {
+  test('tx.commit on a non-transactional channel closes it with 406', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const err = await rejection(ch.txCommit());
@@ -361,7 +376,7 @@ describe('amqp-client: confirms and transactions', () => {
     });
   });
 
-  test('confirm.select after tx.select closes the channel with 406', async () => {
+  test('confirm.select after tx.select closes the channel with 406', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       await ch.txSelect();
@@ -370,7 +385,7 @@ describe('amqp-client: confirms and transactions', () => {
     });
   });
 
-  test('tx.select after confirm.select closes the channel with 406', async () => {
+  test('tx.select after confirm.select closes the channel with 406', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       await ch.confirmSelect();
@@ -381,7 +396,7 @@ describe('amqp-client: confirms and transactions', () => {
 });
 
 describe('amqp-client: errors', () => {
-  test('a channel error rejects the operation, closes only that channel, and the connection stays usable', async () => {
+  test('a channel error rejects the operation, closes only that channel, and the connection stays usable', LIMIT, async () => {
     await withClient(async ({ client, errors }) => {
       const ch = await client.channel();
       const name = uniqueName('q.missing');
@@ -396,7 +411,7 @@ describe('amqp-client: errors', () => {
     });
   });
 
-  test('redeclaring an exchange with another type fails with 406 and the RabbitMQ text', async () => {
+  test('redeclaring an exchange with another type fails with 406 and the RabbitMQ text', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const x = uniqueName('x.ac.type');
@@ -411,7 +426,7 @@ describe('amqp-client: errors', () => {
     });
   });
 
-  test('queue delete if-empty on a non-empty queue fails with 406', async () => {
+  test('queue delete if-empty on a non-empty queue fails with 406', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const name = uniqueName('q.ac.full');
@@ -425,7 +440,7 @@ describe('amqp-client: errors', () => {
     });
   });
 
-  test('channel.flow active=true is acknowledged with active=true', async () => {
+  test('channel.flow active=true is acknowledged with active=true', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       assert.equal(await ch.basicFlow(true), true);
@@ -433,7 +448,7 @@ describe('amqp-client: errors', () => {
     });
   });
 
-  test('channel.flow active=false closes the connection with 540 NOT_IMPLEMENTED - active=false', async () => {
+  test('channel.flow active=false closes the connection with 540 NOT_IMPLEMENTED - active=false', LIMIT, async () => {
     const c = await open();
     try {
       const ch = await c.client.channel();
@@ -445,7 +460,7 @@ describe('amqp-client: errors', () => {
     }
   });
 
-  test('basic.qos with a non-zero prefetch_size closes the connection with 540 NOT_IMPLEMENTED', async () => {
+  test('basic.qos with a non-zero prefetch_size closes the connection with 540 NOT_IMPLEMENTED', LIMIT, async () => {
     const c = await open();
     try {
       const ch = await c.client.channel();
@@ -456,7 +471,7 @@ describe('amqp-client: errors', () => {
     }
   });
 
-  test('basic.recover with requeue=false closes the connection with 540 NOT_IMPLEMENTED - requeue=false', async () => {
+  test('basic.recover with requeue=false closes the connection with 540 NOT_IMPLEMENTED - requeue=false', LIMIT, async () => {
     const c = await open();
     try {
       const ch = await c.client.channel();
@@ -467,7 +482,7 @@ describe('amqp-client: errors', () => {
     }
   });
 
-  test('basic.recover with requeue=true redelivers unacknowledged messages', async () => {
+  test('basic.recover with requeue=true redelivers unacknowledged messages', LIMIT, async () => {
     await withClient(async ({ client }) => {
       const ch = await client.channel();
       const q = await tempQueue(ch);
@@ -484,7 +499,7 @@ describe('amqp-client: errors', () => {
     });
   });
 
-  test('publishing with immediate=true closes the connection with 540 NOT_IMPLEMENTED - immediate=true', async () => {
+  test('publishing with immediate=true closes the connection with 540 NOT_IMPLEMENTED - immediate=true', LIMIT, async () => {
     const c = await open();
     try {
       const ch = await c.client.channel();
@@ -501,7 +516,7 @@ describe('amqp-client: errors', () => {
 });
 
 describe('interoperability with amqplib', () => {
-  test('typed headers published by amqplib are decoded identically by amqp-client', async () => {
+  test('typed headers published by amqplib are decoded identically by amqp-client', LIMIT, async () => {
     const ac = await open();
     const al = await connectAmqplib(broker.url);
     try {
@@ -547,7 +562,7 @@ describe('interoperability with amqplib', () => {
     }
   });
 
-  test('a large message published by amqp-client (frame_max 8192) is read intact by amqplib (frame_max 131072)', async () => {
+  test('a large message published by amqp-client (frame_max 8192) is read intact by amqplib (frame_max 131072)', LIMIT, async () => {
     const ac = await open();
     const al = await connectAmqplib(broker.url);
     try {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { ConsumeMessage, GetMessage, Message } from 'amqplib';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
 import {
+  destroyAllSockets,
   closeQuietly,
   connect,
   consumeInto,
@@ -22,18 +23,22 @@ import {
   type ChannelModel,
 } from '../support/clients.js';
 
+/** Fail a test instead of hanging the run if the broker stops answering. */
+const LIMIT = { timeout: 20_000 };
+
 let broker: TestBroker;
 let conn: ChannelModel;
 
 before(async () => {
   broker = await startTestBroker();
   conn = await connect(broker.url);
-});
+}, LIMIT);
 
 after(async () => {
   await closeQuietly(conn);
   await broker.close();
-});
+  destroyAllSockets();
+}, LIMIT);
 
 async function tempQueue(ch: Channel, options: Parameters<Channel['assertQueue']>[1] = {}): Promise<string> {
   return (await ch.assertQueue('', { exclusive: true, ...options })).queue;
@@ -42,7 +47,7 @@ async function tempQueue(ch: Channel, options: Parameters<Channel['assertQueue']
 const bodies = (msgs: Message[]) => msgs.map((m) => m.content.toString());
 
 describe('basic.publish and basic.get', () => {
-  test('every basic property round-trips unchanged', async () => {
+  test('every basic property round-trips unchanged', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -84,7 +89,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('properties that are not set stay unset', async () => {
+  test('properties that are not set stay unset', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -113,7 +118,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('header tables round-trip every AMQP field type, including nested tables and arrays', async () => {
+  test('header tables round-trip every AMQP field type, including nested tables and arrays', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -171,7 +176,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('an empty body is delivered as an empty buffer', async () => {
+  test('an empty body is delivered as an empty buffer', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -184,7 +189,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('a 1 MiB body (many times frame_max) is reassembled byte for byte, via get and via consume', async () => {
+  test('a 1 MiB body (many times frame_max) is reassembled byte for byte, via get and via consume', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -203,7 +208,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('a body of exactly frame_max - 8 bytes and one byte more both arrive intact', async () => {
+  test('a body of exactly frame_max - 8 bytes and one byte more both arrive intact', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -220,7 +225,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('basic.get on an empty queue returns get-empty (false in amqplib)', async () => {
+  test('basic.get on an empty queue returns get-empty (false in amqplib)', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -231,7 +236,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('get-ok carries the exchange, routing key, redelivered flag and the number of messages remaining', async () => {
+  test('get-ok carries the exchange, routing key, redelivered flag and the number of messages remaining', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -253,7 +258,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('basic.get on a missing queue closes the channel with 404', async () => {
+  test('basic.get on a missing queue closes the channel with 404', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const q = uniqueName('q.missing');
     const err = await expectAmqpError(ch.get(q), 404, `NOT_FOUND - no queue '${q}' in vhost '/'`);
@@ -261,7 +266,7 @@ describe('basic.publish and basic.get', () => {
     assert.equal(err.methodId, 70);
   });
 
-  test('messages on one queue are delivered in publish order', async () => {
+  test('messages on one queue are delivered in publish order', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -277,7 +282,7 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
-  test('publishing with a user_id other than the authenticated user closes the channel with 406', async () => {
+  test('publishing with a user_id other than the authenticated user closes the channel with 406', LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     ch.sendToQueue(uniqueName('q.any'), Buffer.from('x'), { userId: 'bob' });
     const err = await closed;
@@ -288,7 +293,7 @@ describe('basic.publish and basic.get', () => {
     );
   });
 
-  test('publishing to the default exchange with an unknown queue name silently drops the message', async () => {
+  test('publishing to the default exchange with an unknown queue name silently drops the message', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       ch.sendToQueue(uniqueName('q.nobody'), Buffer.from('lost'));
@@ -302,7 +307,7 @@ describe('basic.publish and basic.get', () => {
 });
 
 describe('mandatory and basic.return', () => {
-  test('an unroutable mandatory message is returned with 312 NO_ROUTE and its properties and body', async () => {
+  test('an unroutable mandatory message is returned with 312 NO_ROUTE and its properties and body', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const x = uniqueName('x.ret');
@@ -322,7 +327,7 @@ describe('mandatory and basic.return', () => {
     }
   });
 
-  test('a mandatory message to a missing queue through the default exchange is returned', async () => {
+  test('a mandatory message to a missing queue through the default exchange is returned', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const returned: Message[] = [];
@@ -338,7 +343,7 @@ describe('mandatory and basic.return', () => {
     }
   });
 
-  test('a routable mandatory message is not returned and an unroutable non-mandatory one is dropped silently', async () => {
+  test('a routable mandatory message is not returned and an unroutable non-mandatory one is dropped silently', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       let returns = 0;
@@ -357,7 +362,7 @@ describe('mandatory and basic.return', () => {
 });
 
 describe('basic.consume and basic.cancel', () => {
-  test("a server-generated consumer tag looks like 'amq.ctag-' followed by 22 url-safe base64 characters", async () => {
+  test("a server-generated consumer tag looks like 'amq.ctag-' followed by 22 url-safe base64 characters", LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -370,7 +375,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('a client-chosen consumer tag is echoed and used in deliveries', async () => {
+  test('a client-chosen consumer tag is echoed and used in deliveries', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -386,7 +391,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('reusing a consumer tag on the same channel closes the connection with 530 NOT_ALLOWED', async () => {
+  test('reusing a consumer tag on the same channel closes the connection with 530 NOT_ALLOWED', LIMIT, async () => {
     const c = await connect(broker.url);
     let connErr: (Error & { code?: number }) | undefined;
     c.on('error', (e: Error) => {
@@ -409,7 +414,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('deliveries carry consumer tag, per-channel delivery tags starting at 1, exchange, routing key and redelivered=false', async () => {
+  test('deliveries carry consumer tag, per-channel delivery tags starting at 1, exchange, routing key and redelivered=false', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -427,7 +432,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('basic.get and consumers on the same channel share one delivery tag sequence', async () => {
+  test('basic.get and consumers on the same channel share one delivery tag sequence', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q1 = await tempQueue(ch);
@@ -445,7 +450,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('after basic.cancel no further messages are delivered to that consumer', async () => {
+  test('after basic.cancel no further messages are delivered to that consumer', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -463,7 +468,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('cancelling an unknown consumer tag succeeds', async () => {
+  test('cancelling an unknown consumer tag succeeds', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const tag = uniqueName('nobody');
@@ -474,7 +479,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('consuming from a missing queue closes the channel with 404', async () => {
+  test('consuming from a missing queue closes the channel with 404', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const q = uniqueName('q.missing');
     const err = await expectAmqpError(ch.consume(q, () => {}), 404, `NOT_FOUND - no queue '${q}' in vhost '/'`);
@@ -482,7 +487,7 @@ describe('basic.consume and basic.cancel', () => {
     assert.equal(err.methodId, 20);
   });
 
-  test('messages already in the queue are delivered when a consumer starts', async () => {
+  test('messages already in the queue are delivered when a consumer starts', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -495,7 +500,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('an exclusive consumer blocks other consumers with 403, and cannot start while others consume', async () => {
+  test('an exclusive consumer blocks other consumers with 403, and cannot start while others consume', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -515,7 +520,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('deleting a queue sends basic.cancel to its consumers (amqplib delivers null)', async () => {
+  test('deleting a queue sends basic.cancel to its consumers (amqplib delivers null)', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.deleted');
@@ -536,7 +541,7 @@ describe('basic.consume and basic.cancel', () => {
     }
   });
 
-  test('a noAck consumer removes messages on delivery', async () => {
+  test('a noAck consumer removes messages on delivery', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -552,7 +557,7 @@ describe('basic.consume and basic.cancel', () => {
 });
 
 describe('acknowledgements', () => {
-  test('ack removes the message; multiple=true acks everything up to the tag', async () => {
+  test('ack removes the message; multiple=true acks everything up to the tag', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -571,7 +576,7 @@ describe('acknowledgements', () => {
     }
   });
 
-  test('reject with requeue puts the message back at the head of the queue with redelivered=true', async () => {
+  test('reject with requeue puts the message back at the head of the queue with redelivered=true', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -593,7 +598,7 @@ describe('acknowledgements', () => {
     }
   });
 
-  test('reject without requeue discards the message', async () => {
+  test('reject without requeue discards the message', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -607,7 +612,7 @@ describe('acknowledgements', () => {
     }
   });
 
-  test('nack with multiple=true and requeue=true returns all covered messages in their original order', async () => {
+  test('nack with multiple=true and requeue=true returns all covered messages in their original order', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -633,7 +638,7 @@ describe('acknowledgements', () => {
     }
   });
 
-  test('a requeued message is redelivered to a consumer before newer messages', async () => {
+  test('a requeued message is redelivered to a consumer before newer messages', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -657,7 +662,7 @@ describe('acknowledgements', () => {
     }
   });
 
-  test('acking an unknown delivery tag closes the channel with 406 PRECONDITION_FAILED - unknown delivery tag', async () => {
+  test('acking an unknown delivery tag closes the channel with 406 PRECONDITION_FAILED - unknown delivery tag', LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     ch.ack({ fields: { deliveryTag: 42 } } as unknown as Message);
     const err = await closed;
@@ -667,7 +672,7 @@ describe('acknowledgements', () => {
     assert.equal(err!.methodId, 80);
   });
 
-  test('acking the same delivery twice closes the channel with 406 unknown delivery tag', async () => {
+  test('acking the same delivery twice closes the channel with 406 unknown delivery tag', LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     const q = await tempQueue(ch);
     ch.sendToQueue(q, Buffer.from('x'));
@@ -679,7 +684,7 @@ describe('acknowledgements', () => {
     assert.match(err!.message, /"PRECONDITION_FAILED - unknown delivery tag 1"$/);
   });
 
-  test('nack and reject of unknown delivery tags, and multiple-ack beyond the last tag, fail with 406 unknown delivery tag', async () => {
+  test('nack and reject of unknown delivery tags, and multiple-ack beyond the last tag, fail with 406 unknown delivery tag', LIMIT, async () => {
     for (const op of [
       (ch: Channel) => ch.nack({ fields: { deliveryTag: 7 } } as unknown as Message, false, true),
       (ch: Channel) => ch.reject({ fields: { deliveryTag: 7 } } as unknown as Message, false),
@@ -693,7 +698,7 @@ describe('acknowledgements', () => {
     }
   });
 
-  test('acking a delivery received with noAck fails with 406 unknown delivery tag', async () => {
+  test('acking a delivery received with noAck fails with 406 unknown delivery tag', LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     const q = await tempQueue(ch);
     ch.sendToQueue(q, Buffer.from('x'));
@@ -704,7 +709,7 @@ describe('acknowledgements', () => {
     assert.match(err!.message, /"PRECONDITION_FAILED - unknown delivery tag 1"$/);
   });
 
-  test('ack with delivery tag 0 and multiple=true (ackAll) acks all outstanding deliveries, and is fine when none are outstanding', async () => {
+  test('ack with delivery tag 0 and multiple=true (ackAll) acks all outstanding deliveries, and is fine when none are outstanding', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       ch.ackAll();
@@ -723,7 +728,7 @@ describe('acknowledgements', () => {
     }
   });
 
-  test('unacknowledged messages are requeued (redelivered=true, original order) when their channel closes', async () => {
+  test('unacknowledged messages are requeued (redelivered=true, original order) when their channel closes', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -743,7 +748,7 @@ describe('acknowledgements', () => {
     }
   });
 
-  test('unacknowledged messages are requeued when their connection closes', async () => {
+  test('unacknowledged messages are requeued when their connection closes', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = uniqueName('q.requeue-on-close');
@@ -766,7 +771,7 @@ describe('acknowledgements', () => {
 });
 
 describe('basic.qos', () => {
-  test('prefetch 1 distributes messages round-robin between two consumers as they ack', async () => {
+  test('prefetch 1 distributes messages round-robin between two consumers as they ack', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -788,7 +793,7 @@ describe('basic.qos', () => {
     }
   });
 
-  test('without qos, consumers round-robin as well', async () => {
+  test('without qos, consumers round-robin as well', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -803,7 +808,7 @@ describe('basic.qos', () => {
     }
   });
 
-  test('a per-consumer prefetch limits each consumer separately and acking releases the next message', async () => {
+  test('a per-consumer prefetch limits each consumer separately and acking releases the next message', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q1 = await tempQueue(ch);
@@ -832,7 +837,7 @@ describe('basic.qos', () => {
     }
   });
 
-  test('a global prefetch is shared by all consumers on the channel', async () => {
+  test('a global prefetch is shared by all consumers on the channel', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q1 = await tempQueue(ch);
@@ -859,7 +864,7 @@ describe('basic.qos', () => {
     }
   });
 
-  test('with both a global and a per-consumer prefetch the stricter limit applies', async () => {
+  test('with both a global and a per-consumer prefetch the stricter limit applies', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q1 = await tempQueue(ch);
@@ -884,7 +889,7 @@ describe('basic.qos', () => {
     }
   });
 
-  test('prefetch does not limit basic.get', async () => {
+  test('prefetch does not limit basic.get', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -897,7 +902,7 @@ describe('basic.qos', () => {
     }
   });
 
-  test('prefetch 0 means unlimited', async () => {
+  test('prefetch 0 means unlimited', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -910,7 +915,7 @@ describe('basic.qos', () => {
     }
   });
 
-  test('raising the prefetch of a running consumer lets more messages through', async () => {
+  test('raising the prefetch of a running consumer lets more messages through', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -933,7 +938,7 @@ describe('basic.qos', () => {
 });
 
 describe('basic.recover', () => {
-  test('recover redelivers all unacknowledged messages with redelivered=true', async () => {
+  test('recover redelivers all unacknowledged messages with redelivered=true', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -962,7 +967,7 @@ describe('basic.recover', () => {
     }
   });
 
-  test('recover requeues unacknowledged basic.get messages', async () => {
+  test('recover requeues unacknowledged basic.get messages', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -980,7 +985,7 @@ describe('basic.recover', () => {
 });
 
 describe('consumer priorities', () => {
-  test('the consumer with the highest x-priority gets messages while it has prefetch capacity', async () => {
+  test('the consumer with the highest x-priority gets messages while it has prefetch capacity', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -1002,7 +1007,7 @@ describe('consumer priorities', () => {
     }
   });
 
-  test('without prefetch limits the highest-priority consumer receives everything', async () => {
+  test('without prefetch limits the highest-priority consumer receives everything', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -1018,7 +1023,7 @@ describe('consumer priorities', () => {
 });
 
 describe('CC and BCC', () => {
-  test('CC and BCC headers add routing keys; BCC is stripped before delivery, CC is kept', async () => {
+  test('CC and BCC headers add routing keys; BCC is stripped before delivery, CC is kept', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.cc');
@@ -1046,7 +1051,7 @@ describe('CC and BCC', () => {
     }
   });
 
-  test('a queue matched by both the routing key and a CC key receives a single copy', async () => {
+  test('a queue matched by both the routing key and a CC key receives a single copy', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -1059,7 +1064,7 @@ describe('CC and BCC', () => {
     }
   });
 
-  test('CC and BCC keys count as routes for mandatory publishes', async () => {
+  test('CC and BCC keys count as routes for mandatory publishes', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       let returned = 0;

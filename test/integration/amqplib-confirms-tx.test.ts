@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { GetMessage, Message } from 'amqplib';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
 import {
+  destroyAllSockets,
   closeQuietly,
   connect,
   expectAmqpError,
@@ -20,18 +21,22 @@ import {
   type ChannelModel,
 } from '../support/clients.js';
 
+/** Fail a test instead of hanging the run if the broker stops answering. */
+const LIMIT = { timeout: 20_000 };
+
 let broker: TestBroker;
 let conn: ChannelModel;
 
 before(async () => {
   broker = await startTestBroker();
   conn = await connect(broker.url);
-});
+}, LIMIT);
 
 after(async () => {
   await closeQuietly(conn);
   await broker.close();
-});
+  destroyAllSockets();
+}, LIMIT);
 
 // AMQP method ids: (class << 16) | method
 const TX_SELECT = (90 << 16) | 10;
@@ -62,7 +67,7 @@ function publishConfirmed(ch: import('amqplib').ConfirmChannel, exchange: string
 }
 
 describe('publisher confirms', () => {
-  test('every publish on a confirm channel is acked, with delivery tags counting from 1', async () => {
+  test('every publish on a confirm channel is acked, with delivery tags counting from 1', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -88,7 +93,7 @@ describe('publisher confirms', () => {
     }
   });
 
-  test('waitForConfirms resolves once all outstanding publishes are confirmed', async () => {
+  test('waitForConfirms resolves once all outstanding publishes are confirmed', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -100,7 +105,7 @@ describe('publisher confirms', () => {
     }
   });
 
-  test('unroutable messages are still acked (the broker has handled them)', async () => {
+  test('unroutable messages are still acked (the broker has handled them)', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.empty');
@@ -113,7 +118,7 @@ describe('publisher confirms', () => {
     }
   });
 
-  test('an unroutable mandatory message is returned before it is acked', async () => {
+  test('an unroutable mandatory message is returned before it is acked', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const events: string[] = [];
@@ -126,7 +131,7 @@ describe('publisher confirms', () => {
     }
   });
 
-  test('persistent messages to a durable queue are acked', async () => {
+  test('persistent messages to a durable queue are acked', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     const q = uniqueName('q.durable');
     try {
@@ -140,7 +145,7 @@ describe('publisher confirms', () => {
     }
   });
 
-  test('publish confirm sequence numbers are independent of delivery tags for received messages', async () => {
+  test('publish confirm sequence numbers are independent of delivery tags for received messages', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -161,7 +166,7 @@ describe('publisher confirms', () => {
     }
   });
 
-  test('confirm.select is idempotent on a confirm channel', async () => {
+  test('confirm.select is idempotent on a confirm channel', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       await confirmSelect(ch);
@@ -172,7 +177,7 @@ describe('publisher confirms', () => {
     }
   });
 
-  test('publishing to a missing exchange on a confirm channel closes the channel with 404 and fails the pending confirm', async () => {
+  test('publishing to a missing exchange on a confirm channel closes the channel with 404 and fails the pending confirm', LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn, true);
     const confirm = ch as import('amqplib').ConfirmChannel;
     const x = uniqueName('x.absent');
@@ -189,7 +194,7 @@ describe('publisher confirms', () => {
 });
 
 describe('transactions', () => {
-  test('messages published in a transaction are only enqueued on commit', async () => {
+  test('messages published in a transaction are only enqueued on commit', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -206,7 +211,7 @@ describe('transactions', () => {
     }
   });
 
-  test('rollback discards the messages published since the last commit', async () => {
+  test('rollback discards the messages published since the last commit', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -223,7 +228,7 @@ describe('transactions', () => {
     }
   });
 
-  test('the channel stays transactional after commit and rollback', async () => {
+  test('the channel stays transactional after commit and rollback', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -240,7 +245,7 @@ describe('transactions', () => {
     }
   });
 
-  test('tx.select is idempotent', async () => {
+  test('tx.select is idempotent', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       await txSelect(ch);
@@ -251,7 +256,7 @@ describe('transactions', () => {
     }
   });
 
-  test('acks in a transaction take effect on commit', async () => {
+  test('acks in a transaction take effect on commit', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -269,7 +274,7 @@ describe('transactions', () => {
     }
   });
 
-  test('a rolled-back ack leaves the message unacknowledged (not requeued) until recovered', async () => {
+  test('a rolled-back ack leaves the message unacknowledged (not requeued) until recovered', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -291,7 +296,7 @@ describe('transactions', () => {
     }
   });
 
-  test('a nack with requeue in a transaction requeues on commit', async () => {
+  test('a nack with requeue in a transaction requeues on commit', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -309,7 +314,7 @@ describe('transactions', () => {
     }
   });
 
-  test('an unroutable mandatory message in a transaction is returned at commit', async () => {
+  test('an unroutable mandatory message in a transaction is returned at commit', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const returned: Message[] = [];
@@ -326,7 +331,7 @@ describe('transactions', () => {
     }
   });
 
-  test('uncommitted publishes are discarded when the channel closes', async () => {
+  test('uncommitted publishes are discarded when the channel closes', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = await tempQueue(ch);
@@ -341,23 +346,23 @@ describe('transactions', () => {
     }
   });
 
-  test('tx.commit on a non-transactional channel fails with 406', async () => {
+  test('tx.commit on a non-transactional channel fails with 406', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await expectAmqpError(txCommit(ch), 406, 'PRECONDITION_FAILED - channel is not transactional');
   });
 
-  test('tx.rollback on a non-transactional channel fails with 406', async () => {
+  test('tx.rollback on a non-transactional channel fails with 406', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await expectAmqpError(txRollback(ch), 406, 'PRECONDITION_FAILED - channel is not transactional');
   });
 
-  test('confirm.select on a transactional channel fails with 406', async () => {
+  test('confirm.select on a transactional channel fails with 406', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await txSelect(ch);
     await expectAmqpError(confirmSelect(ch), 406, 'PRECONDITION_FAILED - cannot switch from tx to confirm mode');
   });
 
-  test('tx.select on a confirm channel fails with 406', async () => {
+  test('tx.select on a confirm channel fails with 406', LIMIT, async () => {
     const { ch } = await trackChannel(conn, true);
     await expectAmqpError(txSelect(ch), 406, 'PRECONDITION_FAILED - cannot switch from confirm to tx mode');
   });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { ConsumeMessage, Message } from 'amqplib';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
 import {
+  destroyAllSockets,
   closeQuietly,
   connect,
   consumeInto,
@@ -18,21 +19,25 @@ import {
 
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 
+/** Fail a test instead of hanging the run if the broker stops answering. */
+const LIMIT = { timeout: 20_000 };
+
 let broker: TestBroker;
 let conn: ChannelModel;
 
 before(async () => {
   broker = await startTestBroker();
   conn = await connect(broker.url);
-});
+}, LIMIT);
 
 after(async () => {
   await closeQuietly(conn);
   await broker.close();
-});
+  destroyAllSockets();
+}, LIMIT);
 
 describe('direct reply-to', () => {
-  test('a request published with reply_to amq.rabbitmq.reply-to gets a generated reply address, and the reply reaches the requester', async () => {
+  test('a request published with reply_to amq.rabbitmq.reply-to gets a generated reply address, and the reply reaches the requester', LIMIT, async () => {
     const requester = await openChannel(conn);
     try {
       const { inbox, consumerTag } = await consumeInto(requester, REPLY_TO, { noAck: true });
@@ -60,7 +65,7 @@ describe('direct reply-to', () => {
     }
   });
 
-  test('several outstanding requests are answered on the same reply address and matched by correlation id', async () => {
+  test('several outstanding requests are answered on the same reply address and matched by correlation id', LIMIT, async () => {
     const requester = await openChannel(conn);
     const responder = await openChannel(conn);
     try {
@@ -93,18 +98,18 @@ describe('direct reply-to', () => {
     }
   });
 
-  test('consuming amq.rabbitmq.reply-to in acknowledgement mode fails with 406', async () => {
+  test('consuming amq.rabbitmq.reply-to in acknowledgement mode fails with 406', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await expectAmqpError(ch.consume(REPLY_TO, () => {}), 406, 'PRECONDITION_FAILED - reply consumer cannot acknowledge');
   });
 
-  test('a second reply-to consumer on the same channel fails with 406', async () => {
+  test('a second reply-to consumer on the same channel fails with 406', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await ch.consume(REPLY_TO, () => {}, { noAck: true });
     await expectAmqpError(ch.consume(REPLY_TO, () => {}, { noAck: true }), 406, 'PRECONDITION_FAILED - reply consumer already set');
   });
 
-  test('publishing with reply_to amq.rabbitmq.reply-to without a reply consumer on the channel fails with 406', async () => {
+  test('publishing with reply_to amq.rabbitmq.reply-to without a reply consumer on the channel fails with 406', LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     ch.sendToQueue(uniqueName('q.any'), Buffer.from('x'), { replyTo: REPLY_TO });
     const err = await closed;
@@ -115,7 +120,7 @@ describe('direct reply-to', () => {
     );
   });
 
-  test('passive declare of amq.rabbitmq.reply-to succeeds (reporting 0 messages and 1 consumer)', async () => {
+  test('passive declare of amq.rabbitmq.reply-to succeeds (reporting 0 messages and 1 consumer)', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const ok = await ch.checkQueue(REPLY_TO);
@@ -125,7 +130,7 @@ describe('direct reply-to', () => {
     }
   });
 
-  test('replies to an unknown, malformed or expired reply address are unroutable (returned if mandatory)', async () => {
+  test('replies to an unknown, malformed or expired reply address are unroutable (returned if mandatory)', LIMIT, async () => {
     const requester = await openChannel(conn);
     const responder = await openChannel(conn);
     try {

@@ -5,6 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
 import {
+  destroyAllSockets,
   closeQuietly,
   connect,
   enc,
@@ -25,18 +26,22 @@ import {
   type ChannelModel,
 } from '../support/clients.js';
 
+/** Fail a test instead of hanging the run if the broker stops answering. */
+const LIMIT = { timeout: 20_000 };
+
 let broker: TestBroker;
 let conn: ChannelModel;
 
 before(async () => {
   broker = await startTestBroker();
   conn = await connect(broker.url);
-});
+}, LIMIT);
 
 after(async () => {
   await closeQuietly(conn);
   await broker.close();
-});
+  destroyAllSockets();
+}, LIMIT);
 
 async function raw(fn: (c: RawConnection) => Promise<void>): Promise<void> {
   const c = await RawConnection.open(broker.port, broker.host);
@@ -54,7 +59,7 @@ const basicPublish = (ch: number, exchange: string, routingKey: string) =>
 const basicGet = (ch: number, queue: string, noAck = true) => methodFrame(ch, 60, 70, enc.short(0), enc.shortstr(queue), enc.bits(noAck));
 
 describe('channel errors report the failing method', () => {
-  test('close frames carry the class and method id of the method that failed', async () => {
+  test('close frames carry the class and method id of the method that failed', LIMIT, async () => {
     const missingQ = uniqueName('q.missing');
     const missingX = uniqueName('x.missing');
     const cases: Array<[string, (ch: Awaited<ReturnType<typeof trackChannel>>['ch']) => Promise<unknown>, number, number, number]> = [
@@ -80,7 +85,7 @@ describe('channel errors report the failing method', () => {
     }
   });
 
-  test('unbind is idempotent: unbinding with a missing queue, exchange or binding succeeds', async () => {
+  test('unbind is idempotent: unbinding with a missing queue, exchange or binding succeeds', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = uniqueName('q.missing');
@@ -97,7 +102,7 @@ describe('channel errors report the failing method', () => {
     }
   });
 
-  test('a connection-level error closes every channel on that connection', async () => {
+  test('a connection-level error closes every channel on that connection', LIMIT, async () => {
     const c = await connect(broker.url);
     try {
       const { ch: a, closed: aClosed } = await trackChannel(c);
@@ -113,7 +118,7 @@ describe('channel errors report the failing method', () => {
     }
   });
 
-  test('operations that were pending on a channel when it failed are rejected', async () => {
+  test('operations that were pending on a channel when it failed are rejected', LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     const q = uniqueName('q.missing');
     const failing = ch.checkQueue(q);
@@ -125,7 +130,7 @@ describe('channel errors report the failing method', () => {
 });
 
 describe('protocol errors (raw frames)', () => {
-  test("a method on a channel that was never opened closes the connection with 504 CHANNEL_ERROR - expected 'channel.open'", async () => {
+  test("a method on a channel that was never opened closes the connection with 504 CHANNEL_ERROR - expected 'channel.open'", LIMIT, async () => {
     await raw(async (c) => {
       c.send(queueDeclare(1, ''));
       assert.deepEqual(await c.expectConnectionClose(), {
@@ -138,7 +143,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test("opening an already open channel closes the connection with 504 CHANNEL_ERROR - second 'channel.open' seen", async () => {
+  test("opening an already open channel closes the connection with 504 CHANNEL_ERROR - second 'channel.open' seen", LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(methodFrame(1, 20, 10, enc.shortstr('')));
@@ -151,7 +156,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('non-connection methods on channel 0 close the connection with 504 unexpected method in connection state running', async () => {
+  test('non-connection methods on channel 0 close the connection with 504 unexpected method in connection state running', LIMIT, async () => {
     for (const [f, classId, methodId] of [
       [queueDeclare(0, ''), 50, 10],
       [methodFrame(0, 20, 10, enc.shortstr('')), 20, 10],
@@ -169,7 +174,7 @@ describe('protocol errors (raw frames)', () => {
     }
   });
 
-  test('a body frame larger than frame_max closes the connection with 501 FRAME_ERROR frame_too_large', async () => {
+  test('a body frame larger than frame_max closes the connection with 501 FRAME_ERROR frame_too_large', LIMIT, async () => {
     await raw(async (c) => {
       assert.equal(c.tune.frameMax, 131072);
       await c.openChannel(1);
@@ -185,7 +190,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('an unknown frame type closes the connection with 501 FRAME_ERROR unknown_frame', async () => {
+  test('an unknown frame type closes the connection with 501 FRAME_ERROR unknown_frame', LIMIT, async () => {
     await raw(async (c) => {
       c.send(frame(9, 0, Buffer.alloc(4)));
       assert.deepEqual(await c.expectConnectionClose(), {
@@ -197,7 +202,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a frame without the 0xCE end marker closes the connection with 501 FRAME_ERROR invalid_frame_end_marker', async () => {
+  test('a frame without the 0xCE end marker closes the connection with 501 FRAME_ERROR invalid_frame_end_marker', LIMIT, async () => {
     await raw(async (c) => {
       c.send(frame(FRAME_METHOD, 0, Buffer.alloc(4), 0x00));
       assert.deepEqual(await c.expectConnectionClose(), {
@@ -209,7 +214,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a content header or body frame without a preceding publish closes the connection with 505 UNEXPECTED_FRAME', async () => {
+  test('a content header or body frame without a preceding publish closes the connection with 505 UNEXPECTED_FRAME', LIMIT, async () => {
     for (const f of [headerFrame(1, 60, 10), frame(FRAME_BODY, 1, Buffer.from('x'))]) {
       await raw(async (c) => {
         await c.openChannel(1);
@@ -224,7 +229,7 @@ describe('protocol errors (raw frames)', () => {
     }
   });
 
-  test('a method frame where a content header is expected closes the connection with 505', async () => {
+  test('a method frame where a content header is expected closes the connection with 505', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(basicPublish(1, '', 'x'));
@@ -238,7 +243,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a content header of the wrong class closes the connection with 505', async () => {
+  test('a content header of the wrong class closes the connection with 505', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(basicPublish(1, '', 'x'));
@@ -252,7 +257,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a method frame where a content body is expected closes the connection with 505', async () => {
+  test('a method frame where a content body is expected closes the connection with 505', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(basicPublish(1, '', 'x'));
@@ -267,7 +272,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a heartbeat frame on a non-zero channel closes the connection with 505', async () => {
+  test('a heartbeat frame on a non-zero channel closes the connection with 505', LIMIT, async () => {
     await raw(async (c) => {
       c.send(frame(FRAME_HEARTBEAT, 1, Buffer.alloc(0)));
       assert.deepEqual(await c.expectConnectionClose(), {
@@ -279,7 +284,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('an unknown class or method id terminates the connection', async () => {
+  test('an unknown class or method id terminates the connection', LIMIT, async () => {
     for (const f of [methodFrame(1, 60, 99), methodFrame(1, 99, 10)]) {
       await raw(async (c) => {
         await c.openChannel(1);
@@ -296,7 +301,7 @@ describe('protocol errors (raw frames)', () => {
     }
   });
 
-  test('after the server closes a channel, further methods on it are ignored until channel.close-ok; then it can be reopened', async () => {
+  test('after the server closes a channel, further methods on it are ignored until channel.close-ok; then it can be reopened', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(queueDeclare(1, uniqueName('q.missing'), true));
@@ -314,7 +319,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a client channel.close is answered with close-ok and the channel number can be reused', async () => {
+  test('a client channel.close is answered with close-ok and the channel number can be reused', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(5);
       c.send(methodFrame(5, 20, 40, enc.short(200), enc.shortstr('bye'), enc.short(0), enc.short(0)));
@@ -325,7 +330,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a client connection.close is answered with connection.close-ok', async () => {
+  test('a client connection.close is answered with connection.close-ok', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(methodFrame(0, 10, 50, enc.short(200), enc.shortstr('Goodbye'), enc.short(0), enc.short(0)));
@@ -333,7 +338,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('channel.flow with active=true is answered with flow-ok active=true', async () => {
+  test('channel.flow with active=true is answered with flow-ok active=true', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(methodFrame(1, 20, 20, enc.bits(true)));
@@ -342,7 +347,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('channel.flow with active=false closes the connection with 540 NOT_IMPLEMENTED', async () => {
+  test('channel.flow with active=false closes the connection with 540 NOT_IMPLEMENTED', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(methodFrame(1, 20, 20, enc.bits(false)));
@@ -355,7 +360,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('the deprecated access.request is answered with access.request-ok', async () => {
+  test('the deprecated access.request is answered with access.request-ok', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(methodFrame(1, 30, 10, enc.shortstr('/data'), enc.bits(true, false, false, false, false)));
@@ -363,7 +368,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a publish whose header declares a zero body size needs no body frame', async () => {
+  test('a publish whose header declares a zero body size needs no body frame', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(queueDeclare(1, ''));
@@ -381,7 +386,7 @@ describe('protocol errors (raw frames)', () => {
     });
   });
 
-  test('a body split across many small frames is reassembled', async () => {
+  test('a body split across many small frames is reassembled', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       c.send(queueDeclare(1, ''));
@@ -408,7 +413,7 @@ describe('protocol errors (raw frames)', () => {
 });
 
 describe('nowait (raw frames)', () => {
-  test('declare, bind and consume with nowait=true send no reply but take effect', async () => {
+  test('declare, bind and consume with nowait=true send no reply but take effect', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       const name = uniqueName('q.nowait');
@@ -432,7 +437,7 @@ describe('nowait (raw frames)', () => {
     });
   });
 
-  test('a failing nowait method still closes the channel with the usual error', async () => {
+  test('a failing nowait method still closes the channel with the usual error', LIMIT, async () => {
     await raw(async (c) => {
       await c.openChannel(1);
       const name = uniqueName('q.missing');
@@ -449,7 +454,7 @@ describe('nowait (raw frames)', () => {
 
 // Two of these wait for the server to give up on a client (about 3 s each on RabbitMQ), so they run concurrently.
 describe('handshake (raw frames)', { concurrency: true }, () => {
-  test('connection.start offers version 0-9, the PLAIN mechanism and the en_US locale', async () => {
+  test('connection.start offers version 0-9, the PLAIN mechanism and the en_US locale', LIMIT, async () => {
     const c = await RawConnection.connectSocket(broker.port, broker.host);
     try {
       c.send(PROTOCOL_HEADER);
@@ -471,13 +476,13 @@ describe('handshake (raw frames)', { concurrency: true }, () => {
     }
   });
 
-  test('connection.tune proposes channel_max 2047, frame_max 131072 and heartbeat 60', async () => {
+  test('connection.tune proposes channel_max 2047, frame_max 131072 and heartbeat 60', LIMIT, async () => {
     await raw(async (c) => {
       assert.deepEqual(c.tune, { channelMax: 2047, frameMax: 131072, heartbeat: 60 });
     });
   });
 
-  test("opening an unknown vhost is refused with connection.close 530 NOT_ALLOWED - vhost nope not found", async () => {
+  test("opening an unknown vhost is refused with connection.close 530 NOT_ALLOWED - vhost nope not found", LIMIT, async () => {
     const c = await RawConnection.connectSocket(broker.port, broker.host);
     try {
       c.send(PROTOCOL_HEADER);
@@ -497,7 +502,7 @@ describe('handshake (raw frames)', { concurrency: true }, () => {
     }
   });
 
-  test('handshake failures before connection.open (bad credentials without authentication_failure_close, unknown mechanism, invalid tune-ok) close the socket without a connection.close', async () => {
+  test('handshake failures before connection.open (bad credentials without authentication_failure_close, unknown mechanism, invalid tune-ok) close the socket without a connection.close', LIMIT, async () => {
     type Case = { name: string; pass?: string; mechanism?: string; tuneOk?: [number, number, number] };
     const cases: Case[] = [
       { name: 'wrong password', pass: 'wrong' },
@@ -531,7 +536,7 @@ describe('handshake (raw frames)', { concurrency: true }, () => {
     );
   });
 
-  test('a client that negotiated heartbeats and then stays silent is disconnected; the server sends heartbeats meanwhile', async () => {
+  test('a client that negotiated heartbeats and then stays silent is disconnected; the server sends heartbeats meanwhile', LIMIT, async () => {
     const c = await RawConnection.open(broker.port, broker.host, { tuneOk: { heartbeat: 1 } });
     try {
       let heartbeats = 0;
@@ -547,7 +552,7 @@ describe('handshake (raw frames)', { concurrency: true }, () => {
 });
 
 describe('amqplib channel lifecycle', () => {
-  test('a channel keeps working after another channel on the same connection was closed by an error', async () => {
+  test('a channel keeps working after another channel on the same connection was closed by an error', LIMIT, async () => {
     const good = await openChannel(conn);
     try {
       const { ch: bad, closed } = await trackChannel(conn);

@@ -3,6 +3,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
 import {
+  destroyAllSockets,
   closeQuietly,
   connect,
   expectAmqpError,
@@ -15,18 +16,22 @@ import {
   type ConfirmChannel,
 } from '../support/clients.js';
 
+/** Fail a test instead of hanging the run if the broker stops answering. */
+const LIMIT = { timeout: 20_000 };
+
 let broker: TestBroker;
 let conn: ChannelModel;
 
 before(async () => {
   broker = await startTestBroker();
   conn = await connect(broker.url);
-});
+}, LIMIT);
 
 after(async () => {
   await closeQuietly(conn);
   await broker.close();
-});
+  destroyAllSockets();
+}, LIMIT);
 
 /** Declares `n` exclusive server-named queues. */
 async function queues(ch: Channel, n: number): Promise<string[]> {
@@ -60,7 +65,7 @@ async function routedTo(
 
 describe('exchange.declare', () => {
   for (const type of ['direct', 'fanout', 'topic', 'headers']) {
-    test(`declaring a ${type} exchange succeeds and an identical redeclare is a no-op`, async () => {
+    test(`declaring a ${type} exchange succeeds and an identical redeclare is a no-op`, LIMIT, async () => {
       const ch = await openChannel(conn);
       try {
         const name = uniqueName(`x.${type}`);
@@ -75,7 +80,7 @@ describe('exchange.declare', () => {
     });
   }
 
-  test('a durable exchange can be declared and deleted', async () => {
+  test('a durable exchange can be declared and deleted', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('x.durable');
@@ -88,7 +93,7 @@ describe('exchange.declare', () => {
     }
   });
 
-  test("passive declare of a missing exchange closes the channel with 404 NOT_FOUND - no exchange 'x' in vhost '/'", async () => {
+  test("passive declare of a missing exchange closes the channel with 404 NOT_FOUND - no exchange 'x' in vhost '/'", LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     const name = uniqueName('x.missing');
     const err = await expectAmqpError(ch.checkExchange(name), 404, `NOT_FOUND - no exchange '${name}' in vhost '/'`);
@@ -99,7 +104,7 @@ describe('exchange.declare', () => {
     assert.match(chErr!.message, /^Channel closed by server: 404 \(NOT-FOUND\) with message "NOT_FOUND - no exchange/);
   });
 
-  test('passive declare of the built-in amq.* exchanges succeeds', async () => {
+  test('passive declare of the built-in amq.* exchanges succeeds', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       for (const name of ['amq.direct', 'amq.fanout', 'amq.topic', 'amq.headers', 'amq.match']) {
@@ -110,7 +115,7 @@ describe('exchange.declare', () => {
     }
   });
 
-  test('redeclaring with a different type fails with 406 inequivalent arg type', async () => {
+  test('redeclaring with a different type fails with 406 inequivalent arg type', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('x.type');
     await ch.assertExchange(name, 'direct', { durable: false });
@@ -124,7 +129,7 @@ describe('exchange.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring with a different durable flag fails with 406 inequivalent arg durable', async () => {
+  test('redeclaring with a different durable flag fails with 406 inequivalent arg durable', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('x.durable');
     await ch.assertExchange(name, 'direct', { durable: false });
@@ -138,7 +143,7 @@ describe('exchange.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring with a different auto_delete flag fails with 406 inequivalent arg auto_delete', async () => {
+  test('redeclaring with a different auto_delete flag fails with 406 inequivalent arg auto_delete', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('x.ad');
     await ch.assertExchange(name, 'direct', { durable: false, autoDelete: false });
@@ -152,7 +157,7 @@ describe('exchange.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring with a different internal flag fails with 406 inequivalent arg internal', async () => {
+  test('redeclaring with a different internal flag fails with 406 inequivalent arg internal', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('x.int');
     await ch.assertExchange(name, 'direct', { durable: false, internal: false });
@@ -166,7 +171,7 @@ describe('exchange.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring with a different alternate-exchange argument fails with 406', async () => {
+  test('redeclaring with a different alternate-exchange argument fails with 406', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('x.ae');
     await ch.assertExchange(name, 'direct', { durable: false });
@@ -180,7 +185,7 @@ describe('exchange.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('declaring an exchange whose name starts with amq. fails with 403 ACCESS_REFUSED', async () => {
+  test('declaring an exchange whose name starts with amq. fails with 403 ACCESS_REFUSED', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const name = `amq.${uniqueName('custom')}`;
     await expectAmqpError(
@@ -190,7 +195,7 @@ describe('exchange.declare', () => {
     );
   });
 
-  test('actively redeclaring a built-in amq.* exchange with its own properties succeeds; different ones fail with 406', async () => {
+  test('actively redeclaring a built-in amq.* exchange with its own properties succeeds; different ones fail with 406', LIMIT, async () => {
     const ch = await openChannel(conn);
     await ch.assertExchange('amq.direct', 'direct', { durable: true });
     await ch.assertExchange('amq.topic', 'topic', { durable: true });
@@ -209,7 +214,7 @@ describe('exchange.declare', () => {
     );
   });
 
-  test('declaring the default exchange (empty name), even passively, is refused with 403', async () => {
+  test('declaring the default exchange (empty name), even passively, is refused with 403', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await expectAmqpError(ch.checkExchange(''), 403, 'ACCESS_REFUSED - operation not permitted on the default exchange');
     const { ch: ch2 } = await trackChannel(conn);
@@ -222,7 +227,7 @@ describe('exchange.declare', () => {
 });
 
 describe('exchange.delete', () => {
-  test('deleting an exchange that does not exist succeeds (delete is idempotent)', async () => {
+  test('deleting an exchange that does not exist succeeds (delete is idempotent)', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       await ch.deleteExchange(uniqueName('x.never'));
@@ -232,7 +237,7 @@ describe('exchange.delete', () => {
     }
   });
 
-  test('delete with if-unused fails with 406 while the exchange has bindings', async () => {
+  test('delete with if-unused fails with 406 while the exchange has bindings', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('x.inuse');
     await ch.assertExchange(name, 'direct', { durable: false });
@@ -246,7 +251,7 @@ describe('exchange.delete', () => {
     await expectAmqpError(ch.checkExchange(name), 404, `NOT_FOUND - no exchange '${name}' in vhost '/'`);
   });
 
-  test('delete with if-unused counts exchange-to-exchange bindings where the exchange is the source', async () => {
+  test('delete with if-unused counts exchange-to-exchange bindings where the exchange is the source', LIMIT, async () => {
     const ch = await openChannel(conn);
     const src = uniqueName('x.src');
     const dst = uniqueName('x.dst');
@@ -260,12 +265,12 @@ describe('exchange.delete', () => {
     await closeQuietly(ch);
   });
 
-  test('deleting the default exchange is refused with 403', async () => {
+  test('deleting the default exchange is refused with 403', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await expectAmqpError(ch.deleteExchange(''), 403, 'ACCESS_REFUSED - operation not permitted on the default exchange');
   });
 
-  test('deleting a built-in amq.* exchange is refused with 403', async () => {
+  test('deleting a built-in amq.* exchange is refused with 403', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await expectAmqpError(
       ch.deleteExchange('amq.direct'),
@@ -274,7 +279,7 @@ describe('exchange.delete', () => {
     );
   });
 
-  test('deleting an exchange removes its bindings but not the bound queues', async () => {
+  test('deleting an exchange removes its bindings but not the bound queues', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.del');
@@ -292,7 +297,7 @@ describe('exchange.delete', () => {
     }
   });
 
-  test('an auto-delete exchange is deleted when its last binding is removed', async () => {
+  test('an auto-delete exchange is deleted when its last binding is removed', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const x = uniqueName('x.autodel');
@@ -310,7 +315,7 @@ describe('exchange.delete', () => {
     }
   });
 
-  test('an auto-delete exchange without any bindings yet is not deleted', async () => {
+  test('an auto-delete exchange without any bindings yet is not deleted', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const x = uniqueName('x.autodel0');
@@ -324,7 +329,7 @@ describe('exchange.delete', () => {
 });
 
 describe('routing', () => {
-  test('the default exchange routes by queue name and every queue is implicitly bound to it', async () => {
+  test('the default exchange routes by queue name and every queue is implicitly bound to it', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const [a, b] = await queues(ch, 2);
@@ -335,19 +340,19 @@ describe('routing', () => {
     }
   });
 
-  test('binding a queue to the default exchange is refused with 403', async () => {
+  test('binding a queue to the default exchange is refused with 403', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const q = (await ch.assertQueue('', { exclusive: true })).queue;
     await expectAmqpError(ch.bindQueue(q, '', 'k'), 403, 'ACCESS_REFUSED - operation not permitted on the default exchange');
   });
 
-  test('unbinding a queue from the default exchange is refused with 403', async () => {
+  test('unbinding a queue from the default exchange is refused with 403', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const q = (await ch.assertQueue('', { exclusive: true })).queue;
     await expectAmqpError(ch.unbindQueue(q, '', q), 403, 'ACCESS_REFUSED - operation not permitted on the default exchange');
   });
 
-  test('direct exchanges route on exact routing key equality', async () => {
+  test('direct exchanges route on exact routing key equality', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.direct');
@@ -367,7 +372,7 @@ describe('routing', () => {
     }
   });
 
-  test('a queue bound twice with the same key, or with several matching keys, receives one copy', async () => {
+  test('a queue bound twice with the same key, or with several matching keys, receives one copy', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.topic');
@@ -384,7 +389,7 @@ describe('routing', () => {
     }
   });
 
-  test('fanout exchanges ignore the routing key', async () => {
+  test('fanout exchanges ignore the routing key', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.fanout');
@@ -401,7 +406,7 @@ describe('routing', () => {
     }
   });
 
-  test('topic exchanges match * as exactly one word and # as zero or more words', async () => {
+  test('topic exchanges match * as exactly one word and # as zero or more words', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.topic');
@@ -433,7 +438,7 @@ describe('routing', () => {
     }
   });
 
-  test('topic * matches an empty word between dots, the empty key has no words, and words split on dots only', async () => {
+  test('topic * matches an empty word between dots, the empty key has no words, and words split on dots only', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.topic');
@@ -453,7 +458,7 @@ describe('routing', () => {
     }
   });
 
-  test('headers exchanges match all (default) or any of the binding arguments, ignoring x- keys', async () => {
+  test('headers exchanges match all (default) or any of the binding arguments, ignoring x- keys', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.headers');
@@ -476,7 +481,7 @@ describe('routing', () => {
     }
   });
 
-  test('headers exchange values must match in type as well as value', async () => {
+  test('headers exchange values must match in type as well as value', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.headers');
@@ -492,7 +497,7 @@ describe('routing', () => {
     }
   });
 
-  test('amq.match and amq.headers are headers exchanges, amq.topic is a topic exchange, amq.fanout a fanout', async () => {
+  test('amq.match and amq.headers are headers exchanges, amq.topic is a topic exchange, amq.fanout a fanout', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const [q] = await queues(ch, 1);
@@ -511,7 +516,7 @@ describe('routing', () => {
     }
   });
 
-  test('unbinding a binding that does not exist succeeds', async () => {
+  test('unbinding a binding that does not exist succeeds', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const x = uniqueName('x.unbind');
@@ -524,20 +529,20 @@ describe('routing', () => {
     }
   });
 
-  test('binding to a missing exchange fails with 404 naming the exchange', async () => {
+  test('binding to a missing exchange fails with 404 naming the exchange', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const q = (await ch.assertQueue('', { exclusive: true })).queue;
     const x = uniqueName('x.nope');
     await expectAmqpError(ch.bindQueue(q, x, 'k'), 404, `NOT_FOUND - no exchange '${x}' in vhost '/'`);
   });
 
-  test('binding a missing queue fails with 404 naming the queue', async () => {
+  test('binding a missing queue fails with 404 naming the queue', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const q = uniqueName('q.nope');
     await expectAmqpError(ch.bindQueue(q, 'amq.direct', 'k'), 404, `NOT_FOUND - no queue '${q}' in vhost '/'`);
   });
 
-  test('binding when both the queue and the exchange are missing reports both', async () => {
+  test('binding when both the queue and the exchange are missing reports both', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const q = uniqueName('q.nope');
     const x = uniqueName('x.nope');
@@ -550,7 +555,7 @@ describe('routing', () => {
 });
 
 describe('exchange-to-exchange bindings', () => {
-  test('messages flow through exchange-to-exchange bindings and stop after unbind', async () => {
+  test('messages flow through exchange-to-exchange bindings and stop after unbind', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const src = uniqueName('x.e2e.src');
@@ -573,7 +578,7 @@ describe('exchange-to-exchange bindings', () => {
     }
   });
 
-  test('a queue reachable through several paths receives one copy, and exchange cycles terminate', async () => {
+  test('a queue reachable through several paths receives one copy, and exchange cycles terminate', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const a = uniqueName('x.cycle.a');
@@ -594,7 +599,7 @@ describe('exchange-to-exchange bindings', () => {
     }
   });
 
-  test('exchange.bind with a missing source or destination fails with 404', async () => {
+  test('exchange.bind with a missing source or destination fails with 404', LIMIT, async () => {
     const ch = await openChannel(conn);
     const x = uniqueName('x.e2e');
     await ch.assertExchange(x, 'fanout', { durable: false });
@@ -607,7 +612,7 @@ describe('exchange-to-exchange bindings', () => {
     await closeQuietly(ch);
   });
 
-  test('deleting the destination exchange removes the exchange-to-exchange binding', async () => {
+  test('deleting the destination exchange removes the exchange-to-exchange binding', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const src = uniqueName('x.src');
@@ -625,7 +630,7 @@ describe('exchange-to-exchange bindings', () => {
 });
 
 describe('alternate exchanges and internal exchanges', () => {
-  test('messages that match no binding go to the alternate-exchange', async () => {
+  test('messages that match no binding go to the alternate-exchange', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const ae = uniqueName('x.ae');
@@ -644,7 +649,7 @@ describe('alternate exchanges and internal exchanges', () => {
     }
   });
 
-  test('a mandatory message routed via the alternate exchange is not returned', async () => {
+  test('a mandatory message routed via the alternate exchange is not returned', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const ae = uniqueName('x.ae');
@@ -669,7 +674,7 @@ describe('alternate exchanges and internal exchanges', () => {
     }
   });
 
-  test('a missing alternate exchange just drops unroutable messages, mandatory ones are returned', async () => {
+  test('a missing alternate exchange just drops unroutable messages, mandatory ones are returned', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const main = uniqueName('x.main');
@@ -686,7 +691,7 @@ describe('alternate exchanges and internal exchanges', () => {
     }
   });
 
-  test("publishing to an internal exchange fails with 403 ACCESS_REFUSED - cannot publish to internal exchange", async () => {
+  test("publishing to an internal exchange fails with 403 ACCESS_REFUSED - cannot publish to internal exchange", LIMIT, async () => {
     const ch = await openChannel(conn);
     const x = uniqueName('x.internal');
     await ch.assertExchange(x, 'fanout', { durable: false, internal: true });
@@ -702,7 +707,7 @@ describe('alternate exchanges and internal exchanges', () => {
     await closeQuietly(ch);
   });
 
-  test('an internal exchange still receives messages through exchange-to-exchange bindings', async () => {
+  test('an internal exchange still receives messages through exchange-to-exchange bindings', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const front = uniqueName('x.front');
@@ -720,7 +725,7 @@ describe('alternate exchanges and internal exchanges', () => {
     }
   });
 
-  test('publishing to a missing exchange closes the channel with 404 NOT_FOUND', async () => {
+  test('publishing to a missing exchange closes the channel with 404 NOT_FOUND', LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     const x = uniqueName('x.absent');
     ch.publish(x, 'k', Buffer.from('lost'));
@@ -731,7 +736,7 @@ describe('alternate exchanges and internal exchanges', () => {
     assert.equal(err!.methodId, 40, 'method publish');
   });
 
-  test('a channel error does not affect other channels on the same connection', async () => {
+  test('a channel error does not affect other channels on the same connection', LIMIT, async () => {
     await withConnection(broker.url, async (c) => {
       const good = await openChannel(c);
       const { ch: bad, closed } = await trackChannel(c);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { GetMessage } from 'amqplib';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
 import {
+  destroyAllSockets,
   closeQuietly,
   connect,
   consumeInto,
@@ -19,18 +20,22 @@ import {
   type ChannelModel,
 } from '../support/clients.js';
 
+/** Fail a test instead of hanging the run if the broker stops answering. */
+const LIMIT = { timeout: 20_000 };
+
 let broker: TestBroker;
 let conn: ChannelModel;
 
 before(async () => {
   broker = await startTestBroker();
   conn = await connect(broker.url);
-});
+}, LIMIT);
 
 after(async () => {
   await closeQuietly(conn);
   await broker.close();
-});
+  destroyAllSockets();
+}, LIMIT);
 
 async function drain(ch: Channel, q: string): Promise<string[]> {
   const out: string[] = [];
@@ -64,7 +69,7 @@ function assertTimestampNearNow(t: { '!': string; value: number }): void {
 }
 
 describe('message TTL', () => {
-  test('x-message-ttl expires messages that stay in the queue too long', async () => {
+  test('x-message-ttl expires messages that stay in the queue too long', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, messageTtl: 50 })).queue;
@@ -76,7 +81,7 @@ describe('message TTL', () => {
     }
   });
 
-  test('the per-message expiration property expires individual messages', async () => {
+  test('the per-message expiration property expires individual messages', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -97,7 +102,7 @@ describe('message TTL', () => {
     }
   });
 
-  test("expiration '0' on a queue without consumers discards the message", async () => {
+  test("expiration '0' on a queue without consumers discards the message", LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -110,7 +115,7 @@ describe('message TTL', () => {
     }
   });
 
-  test('the lower of the queue TTL and the message expiration applies', async () => {
+  test('the lower of the queue TTL and the message expiration applies', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, messageTtl: 30 })).queue;
@@ -126,7 +131,7 @@ describe('message TTL', () => {
     ['-5', '{value_negative,-5}'],
     ['1.5', '{leftover_string,".5"}'],
   ] as const) {
-    test(`publishing with expiration '${value}' closes the channel with 406 invalid expiration`, async () => {
+    test(`publishing with expiration '${value}' closes the channel with 406 invalid expiration`, LIMIT, async () => {
       const { ch, closed } = await trackChannel(conn);
       ch.sendToQueue(uniqueName('q.any'), Buffer.from('x'), { expiration: value });
       const err = await closed;
@@ -140,7 +145,7 @@ describe('message TTL', () => {
 });
 
 describe('dead-lettering', () => {
-  test('a rejected message is dead-lettered with an x-death entry, x-first-death-* headers and original-expiration', async () => {
+  test('a rejected message is dead-lettered with an x-death entry, x-first-death-* headers and original-expiration', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const dlq = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -174,7 +179,7 @@ describe('dead-lettering', () => {
     }
   });
 
-  test('nack with requeue=false and multiple=true dead-letters every covered message', async () => {
+  test('nack with requeue=false and multiple=true dead-letters every covered message', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const dlq = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -191,7 +196,7 @@ describe('dead-lettering', () => {
     }
   });
 
-  test('a rejected message without a dead-letter exchange is simply dropped', async () => {
+  test('a rejected message without a dead-letter exchange is simply dropped', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -204,7 +209,7 @@ describe('dead-lettering', () => {
     }
   });
 
-  test('expired messages are dead-lettered with reason expired, keeping their routing keys (including CC) when no dead-letter routing key is set', async () => {
+  test('expired messages are dead-lettered with reason expired, keeping their routing keys (including CC) when no dead-letter routing key is set', LIMIT, async () => {
     const ch = await openChannel(conn);
     const dlx = uniqueName('x.dlx');
     try {
@@ -235,7 +240,7 @@ describe('dead-lettering', () => {
     }
   });
 
-  test('messages dropped by x-max-length are dead-lettered with reason maxlen, oldest first', async () => {
+  test('messages dropped by x-max-length are dead-lettered with reason maxlen, oldest first', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const dlq = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -253,7 +258,7 @@ describe('dead-lettering', () => {
     }
   });
 
-  test('repeated dead-lettering increments x-death counts per (queue, reason), most recent entry first', async () => {
+  test('repeated dead-lettering increments x-death counts per (queue, reason), most recent entry first', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q1 = uniqueName('q.dl1');
@@ -287,7 +292,7 @@ describe('dead-lettering', () => {
 });
 
 describe('max-length and overflow', () => {
-  test('x-max-length drops from the head by default', async () => {
+  test('x-max-length drops from the head by default', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, maxLength: 2 })).queue;
@@ -299,7 +304,7 @@ describe('max-length and overflow', () => {
     }
   });
 
-  test('x-max-length 0 keeps nothing', async () => {
+  test('x-max-length 0 keeps nothing', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, maxLength: 0 })).queue;
@@ -311,7 +316,7 @@ describe('max-length and overflow', () => {
     }
   });
 
-  test('x-max-length-bytes limits the total body size', async () => {
+  test('x-max-length-bytes limits the total body size', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, arguments: { 'x-max-length-bytes': 10 } })).queue;
@@ -323,7 +328,7 @@ describe('max-length and overflow', () => {
     }
   });
 
-  test('x-overflow reject-publish refuses new messages and nacks them on a confirm channel', async () => {
+  test('x-overflow reject-publish refuses new messages and nacks them on a confirm channel', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, maxLength: 2, overflow: 'reject-publish' })).queue;
@@ -345,7 +350,7 @@ describe('max-length and overflow', () => {
 });
 
 describe('priorities', () => {
-  test('a queue with x-max-priority delivers higher priorities first, FIFO within a priority, no priority counting as 0', async () => {
+  test('a queue with x-max-priority delivers higher priorities first, FIFO within a priority, no priority counting as 0', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, maxPriority: 10 })).queue;
@@ -362,7 +367,7 @@ describe('priorities', () => {
     }
   });
 
-  test('priorities above x-max-priority are treated as the maximum (and delivered unchanged)', async () => {
+  test('priorities above x-max-priority are treated as the maximum (and delivered unchanged)', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, maxPriority: 3 })).queue;
@@ -386,7 +391,7 @@ describe('priorities', () => {
     }
   });
 
-  test('a queue without x-max-priority ignores message priorities (FIFO)', async () => {
+  test('a queue without x-max-priority ignores message priorities (FIFO)', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -401,7 +406,7 @@ describe('priorities', () => {
 });
 
 describe('queue expiry and single active consumer', () => {
-  test('x-expires deletes a queue that stays unused', async () => {
+  test('x-expires deletes a queue that stays unused', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.expires');
@@ -424,7 +429,7 @@ describe('queue expiry and single active consumer', () => {
     }
   });
 
-  test('x-expires does not delete a queue while it has a consumer', async () => {
+  test('x-expires does not delete a queue while it has a consumer', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.expires.used');
@@ -439,7 +444,7 @@ describe('queue expiry and single active consumer', () => {
     }
   });
 
-  test('with x-single-active-consumer only the first consumer receives messages until it goes away', async () => {
+  test('with x-single-active-consumer only the first consumer receives messages until it goes away', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true, arguments: { 'x-single-active-consumer': true } })).queue;

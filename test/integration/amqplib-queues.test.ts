@@ -4,6 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
 import {
+  destroyAllSockets,
   closeQuietly,
   connect,
   consumeInto,
@@ -17,18 +18,22 @@ import {
   type ChannelModel,
 } from '../support/clients.js';
 
+/** Fail a test instead of hanging the run if the broker stops answering. */
+const LIMIT = { timeout: 20_000 };
+
 let broker: TestBroker;
 let conn: ChannelModel;
 
 before(async () => {
   broker = await startTestBroker();
   conn = await connect(broker.url);
-});
+}, LIMIT);
 
 after(async () => {
   await closeQuietly(conn);
   await broker.close();
-});
+  destroyAllSockets();
+}, LIMIT);
 
 const LOCKED = (q: string) =>
   `RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '${q}' in vhost '/'. ` +
@@ -60,7 +65,7 @@ async function waitQueueGone(queue: string): Promise<void> {
 }
 
 describe('queue.declare', () => {
-  test("a server-named queue gets a name like 'amq.gen-' followed by 22 url-safe base64 characters", async () => {
+  test("a server-named queue gets a name like 'amq.gen-' followed by 22 url-safe base64 characters", LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const a = await ch.assertQueue('', { exclusive: true });
@@ -75,7 +80,7 @@ describe('queue.declare', () => {
     }
   });
 
-  test('declare-ok echoes the queue name and reports zero counts for a new queue', async () => {
+  test('declare-ok echoes the queue name and reports zero counts for a new queue', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.new');
@@ -86,7 +91,7 @@ describe('queue.declare', () => {
     }
   });
 
-  test('declare-ok reports ready messages (not unacknowledged ones) and consumers', async () => {
+  test('declare-ok reports ready messages (not unacknowledged ones) and consumers', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.counts');
@@ -112,7 +117,7 @@ describe('queue.declare', () => {
     }
   });
 
-  test("passive declare of a missing queue closes the channel with 404 NOT_FOUND - no queue 'x' in vhost '/'", async () => {
+  test("passive declare of a missing queue closes the channel with 404 NOT_FOUND - no queue 'x' in vhost '/'", LIMIT, async () => {
     const { ch, closed } = await trackChannel(conn);
     const name = uniqueName('q.missing');
     const err = await expectAmqpError(ch.checkQueue(name), 404, `NOT_FOUND - no queue '${name}' in vhost '/'`);
@@ -121,7 +126,7 @@ describe('queue.declare', () => {
     assert.equal((await closed)?.code, 404);
   });
 
-  test('redeclaring with a different durable flag fails with 406 inequivalent arg durable', async () => {
+  test('redeclaring with a different durable flag fails with 406 inequivalent arg durable', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.durable');
     await ch.assertQueue(name, { durable: false });
@@ -135,7 +140,7 @@ describe('queue.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring with a different auto_delete flag fails with 406 inequivalent arg auto_delete', async () => {
+  test('redeclaring with a different auto_delete flag fails with 406 inequivalent arg auto_delete', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.ad');
     await ch.assertQueue(name, { durable: false, autoDelete: false });
@@ -149,7 +154,7 @@ describe('queue.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring with a different x-message-ttl value fails with 406 naming both values', async () => {
+  test('redeclaring with a different x-message-ttl value fails with 406 naming both values', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.ttl');
     await ch.assertQueue(name, { durable: false, messageTtl: 1000 });
@@ -163,7 +168,7 @@ describe('queue.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring without an x-argument the queue has fails with 406 "received none but current is the value ... of type ..."', async () => {
+  test('redeclaring without an x-argument the queue has fails with 406 "received none but current is the value ... of type ..."', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.ttl');
     await ch.assertQueue(name, { durable: false, messageTtl: 1000 });
@@ -178,7 +183,7 @@ describe('queue.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring with an x-argument the queue lacks fails with 406 "received the value ... of type ... but current is none"', async () => {
+  test('redeclaring with an x-argument the queue lacks fails with 406 "received the value ... of type ... but current is none"', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.maxlen');
     await ch.assertQueue(name, { durable: false });
@@ -193,7 +198,7 @@ describe('queue.declare', () => {
     await closeQuietly(ch);
   });
 
-  test('numeric x-arguments are equivalent across integer widths', async () => {
+  test('numeric x-arguments are equivalent across integer widths', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.width');
@@ -206,7 +211,7 @@ describe('queue.declare', () => {
     }
   });
 
-  test('unknown x-arguments are accepted and not checked for equivalence', async () => {
+  test('unknown x-arguments are accepted and not checked for equivalence', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.custom');
@@ -219,7 +224,7 @@ describe('queue.declare', () => {
     }
   });
 
-  test('passive declare ignores the other flags and arguments', async () => {
+  test('passive declare ignores the other flags and arguments', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.passive');
@@ -232,7 +237,7 @@ describe('queue.declare', () => {
     }
   });
 
-  test('invalid x-argument values are rejected with 406 invalid arg', async () => {
+  test('invalid x-argument values are rejected with 406 invalid arg', LIMIT, async () => {
     const cases: Array<[Record<string, unknown>, string, string]> = [
       [{ 'x-message-ttl': -1 }, 'x-message-ttl', '{value_negative,-1}'],
       [{ 'x-expires': 0 }, 'x-expires', '{value_zero,0}'],
@@ -251,19 +256,19 @@ describe('queue.declare', () => {
     }
   });
 
-  test("declaring a queue whose name starts with 'amq.' is refused with 403", async () => {
+  test("declaring a queue whose name starts with 'amq.' is refused with 403", LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const name = `amq.${uniqueName('q')}`;
     await expectAmqpError(ch.assertQueue(name, { durable: false }), 403, `ACCESS_REFUSED - queue name '${name}' contains reserved prefix 'amq.*'`);
   });
 
-  test("passive declare of a missing 'amq.' queue is a plain 404", async () => {
+  test("passive declare of a missing 'amq.' queue is a plain 404", LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const name = `amq.${uniqueName('q')}`;
     await expectAmqpError(ch.checkQueue(name), 404, `NOT_FOUND - no queue '${name}' in vhost '/'`);
   });
 
-  test('a non-durable quorum queue is rejected with 406 invalid property non-durable', async () => {
+  test('a non-durable quorum queue is rejected with 406 invalid property non-durable', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const name = uniqueName('q.quorum');
     await expectAmqpError(
@@ -273,7 +278,7 @@ describe('queue.declare', () => {
     );
   });
 
-  test('an exclusive quorum queue is rejected with 406 invalid property exclusive-owner', async () => {
+  test('an exclusive quorum queue is rejected with 406 invalid property exclusive-owner', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const name = uniqueName('q.quorum');
     await expectAmqpError(
@@ -283,7 +288,7 @@ describe('queue.declare', () => {
     );
   });
 
-  test('an auto-delete quorum queue is rejected with 406 invalid property auto-delete', async () => {
+  test('an auto-delete quorum queue is rejected with 406 invalid property auto-delete', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const name = uniqueName('q.quorum');
     await expectAmqpError(
@@ -293,7 +298,7 @@ describe('queue.declare', () => {
     );
   });
 
-  test('an unknown x-queue-type is rejected with 406', async () => {
+  test('an unknown x-queue-type is rejected with 406', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const name = uniqueName('q.type');
     await expectAmqpError(
@@ -303,7 +308,7 @@ describe('queue.declare', () => {
     );
   });
 
-  test("x-queue-type 'classic' is accepted", async () => {
+  test("x-queue-type 'classic' is accepted", LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.classic');
@@ -314,7 +319,7 @@ describe('queue.declare', () => {
     }
   });
 
-  test('a durable queue can be declared, redeclared and deleted', async () => {
+  test('a durable queue can be declared, redeclared and deleted', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.durable');
@@ -328,7 +333,7 @@ describe('queue.declare', () => {
 });
 
 describe('exclusive queues', () => {
-  test('an exclusive queue is usable by every channel of its own connection', async () => {
+  test('an exclusive queue is usable by every channel of its own connection', LIMIT, async () => {
     const ch1 = await openChannel(conn);
     const ch2 = await openChannel(conn);
     try {
@@ -345,7 +350,7 @@ describe('exclusive queues', () => {
     }
   });
 
-  test('redeclaring an exclusive queue as non-exclusive on the owning connection fails with 405 RESOURCE_LOCKED', async () => {
+  test('redeclaring an exclusive queue as non-exclusive on the owning connection fails with 405 RESOURCE_LOCKED', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.excl');
     await ch.assertQueue(name, { exclusive: true });
@@ -355,7 +360,7 @@ describe('exclusive queues', () => {
     await closeQuietly(ch);
   });
 
-  test('redeclaring a non-exclusive queue as exclusive fails with 405 RESOURCE_LOCKED', async () => {
+  test('redeclaring a non-exclusive queue as exclusive fails with 405 RESOURCE_LOCKED', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.shared');
     await ch.assertQueue(name, { durable: false });
@@ -365,7 +370,7 @@ describe('exclusive queues', () => {
     await closeQuietly(ch);
   });
 
-  test('other connections get 405 RESOURCE_LOCKED for declare, passive declare, consume, get, bind, purge and delete', async () => {
+  test('other connections get 405 RESOURCE_LOCKED for declare, passive declare, consume, get, bind, purge and delete', LIMIT, async () => {
     const owner = await openChannel(conn);
     const name = uniqueName('q.locked');
     await owner.assertQueue(name, { exclusive: true });
@@ -391,7 +396,7 @@ describe('exclusive queues', () => {
     await closeQuietly(owner);
   });
 
-  test('other connections may still publish to an exclusive queue', async () => {
+  test('other connections may still publish to an exclusive queue', LIMIT, async () => {
     const owner = await openChannel(conn);
     try {
       const name = uniqueName('q.locked');
@@ -409,7 +414,7 @@ describe('exclusive queues', () => {
     }
   });
 
-  test('an exclusive queue is deleted when its connection closes', async () => {
+  test('an exclusive queue is deleted when its connection closes', LIMIT, async () => {
     const name = uniqueName('q.excl.gone');
     await withConnection(broker.url, async (c) => {
       const ch = await openChannel(c);
@@ -419,7 +424,7 @@ describe('exclusive queues', () => {
     await waitQueueGone(name);
   });
 
-  test('an exclusive queue survives the closing of the channel that declared it', async () => {
+  test('an exclusive queue survives the closing of the channel that declared it', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.excl.stay');
     await ch.assertQueue(name, { exclusive: true });
@@ -432,7 +437,7 @@ describe('exclusive queues', () => {
 });
 
 describe('auto-delete queues', () => {
-  test('an auto-delete queue is deleted when its last consumer is cancelled', async () => {
+  test('an auto-delete queue is deleted when its last consumer is cancelled', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.autodel');
@@ -448,7 +453,7 @@ describe('auto-delete queues', () => {
     }
   });
 
-  test('an auto-delete queue is deleted when the channel of its last consumer closes', async () => {
+  test('an auto-delete queue is deleted when the channel of its last consumer closes', LIMIT, async () => {
     const name = uniqueName('q.autodel.ch');
     const ch = await openChannel(conn);
     await ch.assertQueue(name, { durable: false, autoDelete: true });
@@ -457,7 +462,7 @@ describe('auto-delete queues', () => {
     await waitQueueGone(name);
   });
 
-  test('an auto-delete queue that never had a consumer is not deleted', async () => {
+  test('an auto-delete queue that never had a consumer is not deleted', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.autodel.never');
@@ -473,7 +478,7 @@ describe('auto-delete queues', () => {
 });
 
 describe('queue.bind / queue.unbind', () => {
-  test('bind routes matching messages into the queue; unbind stops it', async () => {
+  test('bind routes matching messages into the queue; unbind stops it', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.bind');
@@ -494,7 +499,7 @@ describe('queue.bind / queue.unbind', () => {
     }
   });
 
-  test('bindings are removed when the queue is deleted', async () => {
+  test('bindings are removed when the queue is deleted', LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const x = uniqueName('x.bind');
@@ -518,7 +523,7 @@ describe('queue.bind / queue.unbind', () => {
 });
 
 describe('queue.purge and queue.delete', () => {
-  test('purge removes ready messages and returns how many it removed; unacked messages are kept', async () => {
+  test('purge removes ready messages and returns how many it removed; unacked messages are kept', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -540,13 +545,13 @@ describe('queue.purge and queue.delete', () => {
     }
   });
 
-  test('purging a missing queue fails with 404', async () => {
+  test('purging a missing queue fails with 404', LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     const name = uniqueName('q.missing');
     await expectAmqpError(ch.purgeQueue(name), 404, `NOT_FOUND - no queue '${name}' in vhost '/'`);
   });
 
-  test('delete returns the number of ready messages deleted', async () => {
+  test('delete returns the number of ready messages deleted', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.del');
@@ -561,7 +566,7 @@ describe('queue.purge and queue.delete', () => {
     }
   });
 
-  test('deleting a missing queue succeeds with a message count of 0', async () => {
+  test('deleting a missing queue succeeds with a message count of 0', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const ok = await ch.deleteQueue(uniqueName('q.never'));
@@ -571,7 +576,7 @@ describe('queue.purge and queue.delete', () => {
     }
   });
 
-  test('delete with if-unused fails with 406 while the queue has consumers', async () => {
+  test('delete with if-unused fails with 406 while the queue has consumers', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.inuse');
     await ch.assertQueue(name, { durable: false });
@@ -583,7 +588,7 @@ describe('queue.purge and queue.delete', () => {
     await closeQuietly(ch);
   });
 
-  test('delete with if-empty fails with 406 while the queue has messages', async () => {
+  test('delete with if-empty fails with 406 while the queue has messages', LIMIT, async () => {
     const ch = await openChannel(conn);
     const name = uniqueName('q.notempty');
     await ch.assertQueue(name, { durable: false });
@@ -596,7 +601,7 @@ describe('queue.purge and queue.delete', () => {
     await closeQuietly(ch);
   });
 
-  test('deleting a queue with a consumer cancels the consumer', async () => {
+  test('deleting a queue with a consumer cancels the consumer', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
       const name = uniqueName('q.cancelled');
@@ -613,7 +618,7 @@ describe('queue.purge and queue.delete', () => {
 });
 
 describe("the empty queue name means the channel's last declared queue", () => {
-  test("without a queue declared on the channel, '' fails with 404 NOT_FOUND - no previously declared queue", async () => {
+  test("without a queue declared on the channel, '' fails with 404 NOT_FOUND - no previously declared queue", LIMIT, async () => {
     const ops: Array<[string, (ch: Awaited<ReturnType<typeof trackChannel>>['ch']) => Promise<unknown>, number, number]> = [
       ['basic.get', (ch) => ch.get(''), 60, 70],
       ['basic.consume', (ch) => ch.consume('', () => {}), 60, 20],
@@ -628,13 +633,13 @@ describe("the empty queue name means the channel's last declared queue", () => {
     }
   });
 
-  test("a passive declare of '' is a plain 404 for the queue named ''", async () => {
+  test("a passive declare of '' is a plain 404 for the queue named ''", LIMIT, async () => {
     const { ch } = await trackChannel(conn);
     await ch.assertQueue('', { exclusive: true });
     await expectAmqpError(ch.checkQueue(''), 404, "NOT_FOUND - no queue '' in vhost '/'");
   });
 
-  test("after a declare, '' works for get, purge, consume and delete, and bind with '' and an empty routing key uses the queue name as key", async () => {
+  test("after a declare, '' works for get, purge, consume and delete, and bind with '' and an empty routing key uses the queue name as key", LIMIT, async () => {
     const ch = await openConfirmChannel(conn);
     try {
       const q = (await ch.assertQueue('', { exclusive: true })).queue;
@@ -658,7 +663,7 @@ describe("the empty queue name means the channel's last declared queue", () => {
     }
   });
 
-  test('the last declared queue is remembered per channel', async () => {
+  test('the last declared queue is remembered per channel', LIMIT, async () => {
     const ch1 = await openChannel(conn);
     try {
       await ch1.assertQueue('', { exclusive: true });

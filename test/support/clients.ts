@@ -15,7 +15,9 @@ export function sleep(ms: number): Promise<void> {
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await predicate()) return;
+    // A predicate that talks to the broker must not be able to hang the wait.
+    const left = Math.max(deadline - Date.now(), 1);
+    if (await within(Promise.resolve(predicate()), left + 1000, what)) return;
     if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(10);
   }
@@ -56,10 +58,33 @@ export function urlWithCredentials(url: string, user: string, pass: string): str
   return u.toString();
 }
 
+const liveSockets = new Set<{ destroy(): void; destroyed?: boolean }>();
+
+/**
+ * Remembers a socket so that `destroyAllSockets()` can tear it down. Tests close their
+ * connections themselves; this is only a safety net so a test that timed out against a broker
+ * that stopped answering cannot keep the test process alive.
+ */
+export function registerSocket(sock: { destroy(): void; destroyed?: boolean } | undefined): void {
+  if (sock) liveSockets.add(sock);
+}
+
+/** Destroys every registered socket that is still open. Call it last in each file's `after` hook. */
+export function destroyAllSockets(): void {
+  for (const s of liveSockets) if (!s.destroyed) s.destroy();
+  liveSockets.clear();
+}
+
+/** The TCP socket under an amqplib connection (not part of amqplib's typed API). */
+export function amqplibSocket(conn: ChannelModel): { destroy(): void; destroyed?: boolean } | undefined {
+  return (conn.connection as unknown as { stream?: { destroy(): void; destroyed?: boolean } }).stream;
+}
+
 /** Opens an amqplib connection. Connection-level 'error' events are swallowed (they also surface via 'close'). */
 export async function connect(url: string, socketOptions?: Parameters<typeof amqp.connect>[1]): Promise<ChannelModel> {
   const conn = await amqp.connect(url, socketOptions);
   conn.on('error', () => {});
+  registerSocket(amqplibSocket(conn));
   return conn;
 }
 
@@ -331,6 +356,7 @@ export class RawConnection {
   static connectSocket(port: number, host: string): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const sock = net.connect({ port, host }, () => resolve(new RawConnection(sock)));
+      registerSocket(sock);
       sock.once('error', reject);
     });
   }
