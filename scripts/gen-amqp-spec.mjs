@@ -43,7 +43,8 @@ for (const c of ext.children) {
   if (c.name === 'constant') spec.children.push(c);
   if (c.name === 'class') {
     const target = spec.children.find((x) => x.name === 'class' && x.attrs.name === c.attrs.name);
-    target.children.push(...c.children);
+    if (target) target.children.push(...c.children);
+    else spec.children.push(c);
   }
 }
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { DecodeError } from './decode-error.js';
 import { decodeTable, decodeArray } from './field-table.js';
 import type { FieldTable, FieldValue } from './field-table.js';
@@ -54,10 +55,18 @@ export class Reader {
   i64Big(): bigint { return this.buf.readBigInt64BE(this.need(8)); }
   u64Big(): bigint { return this.buf.readBigUInt64BE(this.need(8)); }
 
+  /** Short strings must be valid UTF-8 (names, keys); RabbitMQ refuses malformed ones. */
   shortstr(): string {
     const len = this.u8();
     const at = this.need(len);
-    return this.buf.toString('utf8', at, at + len);
+    const buf = this.buf;
+    for (let i = at; i < at + len; i++) {
+      if (buf[i] >= 0x80) {
+        if (!isUtf8(buf.subarray(at, at + len))) throw new DecodeError('Malformed UTF-8 in shortstr', 'utf8');
+        break;
+      }
+    }
+    return buf.toString('utf8', at, at + len);
   }
 
   longstr(): string {

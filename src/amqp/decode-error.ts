@@ -4,7 +4,11 @@
  * it never escapes to the process.
  */
 export class DecodeError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** 'utf8' for malformed UTF-8 in a shortstr, which RabbitMQ reports on its own terms. */
+    readonly kind: 'truncated' | 'utf8' | 'invalid' = 'truncated',
+  ) {
     super(message);
     this.name = 'DecodeError';
   }

@@ -117,7 +117,7 @@ function decodeValue(r: Reader): FieldValue {
     case 0x41 /* A */: return decodeArray(r);
     case 0x56 /* V */: return null;
     default:
-      throw new DecodeError('unknown field table value type 0x' + type.toString(16));
+      throw new DecodeError('unknown field table value type 0x' + type.toString(16), 'invalid');
   }
 }
 

@@ -1,12 +1,20 @@
 import { FRAME_END } from './spec.js';
+import { frameSnippet } from './octets.js';
 
 /** Receives each complete frame. `payload[start, end)` is only valid during the call. */
 export type FrameSink = (type: number, channel: number, payload: Buffer, start: number, end: number) => void;
 
-/** A framing violation: bad frame-end octet or a frame larger than frame_max. Maps to 501. */
+/**
+ * A framing violation (bad frame-end octet, frame larger than frame_max). Maps to 501 with
+ * RabbitMQ's text: "type T, all octets = <<payload>>: reason".
+ */
 export class FrameError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    readonly frameType: number,
+    readonly payload: Buffer,
+    readonly reason: string,
+  ) {
+    super(`${frameSnippet(frameType, payload)}: ${reason}`);
     this.name = 'FrameError';
   }
 }
@@ -47,20 +55,19 @@ export class FrameParser {
     const len = chunk.length;
     while (!this.stopped && len - pos >= HEADER_SIZE) {
       const size = chunk.readUInt32BE(pos + 3);
-      this.checkSize(size);
+      this.checkSize(chunk[pos], size);
       const total = HEADER_SIZE + size + 1;
       if (len - pos < total) break;
-      if (chunk[pos + total - 1] !== FRAME_END) throw new FrameError('bad frame end octet');
+      const endOctet = chunk[pos + total - 1];
+      if (endOctet !== FRAME_END) throw badEnd(chunk[pos], chunk.subarray(pos + HEADER_SIZE, pos + HEADER_SIZE + size), endOctet);
       this.sink(chunk[pos], chunk.readUInt16BE(pos + 1), chunk, pos + HEADER_SIZE, pos + HEADER_SIZE + size);
       pos += total;
     }
     if (!this.stopped && pos < len) this.startPartial(chunk, pos);
   }
 
-  private checkSize(size: number): void {
-    if (size > this.maxPayload) {
-      throw new FrameError(`frame size ${size + 8} exceeds negotiated frame_max ${this.maxPayload + 8}`);
-    }
+  private checkSize(type: number, size: number): void {
+    if (size > this.maxPayload) throw new FrameError(type, Buffer.alloc(0), `{frame_too_large,${size},${this.maxPayload}}`);
   }
 
   /** Keeps the unfinished tail of a chunk: just the header bytes, or a frame-sized buffer. */
@@ -73,7 +80,7 @@ export class FrameParser {
       return;
     }
     const size = chunk.readUInt32BE(pos + 3);
-    this.checkSize(size);
+    this.checkSize(chunk[pos], size);
     this.partial = Buffer.allocUnsafe(HEADER_SIZE + size + 1);
     this.partialFilled = chunk.copy(this.partial, 0, pos);
   }
@@ -90,7 +97,7 @@ export class FrameParser {
       pos = n;
       if (this.partialFilled < HEADER_SIZE) return -1;
       const size = this.headerBuf.readUInt32BE(3);
-      this.checkSize(size);
+      this.checkSize(this.headerBuf[0], size);
       this.partial = Buffer.allocUnsafe(HEADER_SIZE + size + 1);
       this.headerBuf.copy(this.partial, 0);
     }
@@ -102,8 +109,12 @@ export class FrameParser {
     if (this.partialFilled < frame.length) return -1;
     this.partial = null;
     this.partialFilled = 0;
-    if (frame[frame.length - 1] !== FRAME_END) throw new FrameError('bad frame end octet');
+    if (frame[frame.length - 1] !== FRAME_END) throw badEnd(frame[0], frame.subarray(HEADER_SIZE, frame.length - 1), frame[frame.length - 1]);
     this.sink(frame[0], frame.readUInt16BE(1), frame, HEADER_SIZE, frame.length - 1);
     return this.stopped ? -1 : pos;
   }
+}
+
+function badEnd(type: number, payload: Buffer, octet: number): FrameError {
+  return new FrameError(type, Buffer.from(payload), `{invalid_frame_end_marker,${octet}}`);
 }

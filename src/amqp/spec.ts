@@ -64,6 +64,7 @@ export const ClassId = {
   Basic: 60,
   Tx: 90,
   Confirm: 85,
+  Access: 30,
 } as const;
 
 /** Method ids: class id in the high 16 bits, method index in the low 16. */
@@ -132,6 +133,8 @@ export const MethodId = {
   TxRollbackOk: 0x005a001f,
   ConfirmSelect: 0x0055000a,
   ConfirmSelectOk: 0x0055000b,
+  AccessRequest: 0x001e000a,
+  AccessRequestOk: 0x001e000b,
 } as const;
 
 /** connection.start */
@@ -513,6 +516,20 @@ export interface ConfirmSelect {
 export interface ConfirmSelectOk {
   id: typeof MethodId.ConfirmSelectOk;
 }
+/** access.request */
+export interface AccessRequest {
+  id: typeof MethodId.AccessRequest;
+  realm: string;
+  exclusive: boolean;
+  passive: boolean;
+  active: boolean;
+  write: boolean;
+  read: boolean;
+}
+/** access.request-ok */
+export interface AccessRequestOk {
+  id: typeof MethodId.AccessRequestOk;
+}
 
 export type Method =
   | ConnectionStart
@@ -579,6 +596,8 @@ export type Method =
   | TxRollbackOk
   | ConfirmSelect
   | ConfirmSelectOk
+  | AccessRequest
+  | AccessRequestOk
   ;
 
 const names: Record<number, string> = {
@@ -646,6 +665,8 @@ const names: Record<number, string> = {
   0x5a001f: 'tx.rollback-ok',
   0x55000a: 'confirm.select',
   0x55000b: 'confirm.select-ok',
+  0x1e000a: 'access.request',
+  0x1e000b: 'access.request-ok',
 };
 /** 'queue.declare' style name of a method id, for logs and error texts. */
 export function methodName(id: number): string {
@@ -1027,6 +1048,20 @@ export function decodeMethod(r: Reader): Method {
     case MethodId.ConfirmSelectOk: {
       return { id: MethodId.ConfirmSelectOk };
     }
+    case MethodId.AccessRequest: {
+      const f_realm = r.shortstr();
+      const bits1 = r.u8();
+      const f_exclusive = (bits1 & 1) !== 0;
+      const f_passive = (bits1 & 2) !== 0;
+      const f_active = (bits1 & 4) !== 0;
+      const f_write = (bits1 & 8) !== 0;
+      const f_read = (bits1 & 16) !== 0;
+      return { id: MethodId.AccessRequest, realm: f_realm, exclusive: f_exclusive, passive: f_passive, active: f_active, write: f_write, read: f_read };
+    }
+    case MethodId.AccessRequestOk: {
+      r.u16();
+      return { id: MethodId.AccessRequestOk };
+    }
     default:
       throw new UnknownMethodError(classId, methodIndex);
   }
@@ -1294,6 +1329,15 @@ export function encodeMethod(w: Writer, m: Method): void {
     }
     case MethodId.ConfirmSelect: {
       w.u8((m.noWait ? 1 : 0));
+      return;
+    }
+    case MethodId.AccessRequest: {
+      w.shortstr(m.realm);
+      w.u8((m.exclusive ? 1 : 0) | (m.passive ? 2 : 0) | (m.active ? 4 : 0) | (m.write ? 8 : 0) | (m.read ? 16 : 0));
+      return;
+    }
+    case MethodId.AccessRequestOk: {
+      w.u16(0);
       return;
     }
   }

@@ -4,7 +4,7 @@ import { Reader } from '../amqp/buffer-reader.js';
 import { Writer } from '../amqp/buffer-writer.js';
 import type { FieldTable } from '../amqp/field-table.js';
 import { numberOf } from '../amqp/field-table.js';
-import { ClassId, contentMethods, decodeBasicProperties, encodeBasicProperties, MethodId, methodName, ReplyCode } from '../amqp/spec.js';
+import { ClassId, decodeBasicProperties, encodeBasicProperties, MethodId, ReplyCode } from '../amqp/spec.js';
 import type { BasicProperties, BasicPublish, Method } from '../amqp/spec.js';
 import { Consumer } from '../broker/consumer.js';
 import type { ConsumerOwner } from '../broker/consumer.js';
@@ -29,7 +29,6 @@ interface Unacked {
 interface PendingContent {
   readonly method: BasicPublish;
   properties: Buffer | null;
-  decoded: BasicProperties | null;
   bodySize: number;
   received: number;
   parts: Buffer[];
@@ -52,7 +51,6 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   /** Channel-wide prefetch shared by all consumers (basic.qos global=true). */
   private channelPrefetch = 0;
   private consumerUnacked = 0;
-  private flowActive = true;
   private confirmMode = false;
   private publishSeq = 0;
   private confirmedUpTo = 0;
@@ -97,7 +95,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       return;
     }
     if (this.pending !== null) {
-      throw amqpError(ReplyCode.UnexpectedFrame, `expected content header for class 60, got non content header frame instead`).withMethod(m.id);
+      const what = this.pending.properties === null
+        ? 'expected content header for class 60, got non content header frame instead'
+        : 'expected content body, got non content body frame instead';
+      throw amqpError(ReplyCode.UnexpectedFrame, what).withMethod(MethodId.BasicPublish);
     }
     try {
       this.dispatch(m);
@@ -120,10 +121,11 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     const classId = r.u16();
     r.u16(); // weight
     const bodySize = r.u64();
-    if (classId !== ClassId.Basic) throw amqpError(ReplyCode.FrameError, `content header class ${classId} does not match method class 60`);
-    const propsStart = r.pos;
-    p.decoded = decodeBasicProperties(r);
-    p.properties = Buffer.from(buf.subarray(propsStart, end));
+    if (classId !== ClassId.Basic) {
+      throw amqpError(ReplyCode.UnexpectedFrame, `expected content header for class 60, got one for class ${classId} instead`).withMethod(MethodId.BasicPublish);
+    }
+    // Properties are decoded when the message is complete (a bad property list is then a 541).
+    p.properties = Buffer.from(buf.subarray(r.pos, end));
     p.bodySize = bodySize;
     if (bodySize === 0) this.completeContent();
   }
@@ -135,12 +137,15 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       throw amqpError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead');
     }
     const size = end - start;
-    if (p.received + size > p.bodySize) {
-      throw amqpError(ReplyCode.FrameError, `body size exceeds declared content size ${p.bodySize}`);
+    p.received += size;
+    if (p.received > p.bodySize) {
+      // More body than announced: like RabbitMQ, the content never completes (the next method
+      // on this channel fails with 505); keep nothing so a hostile peer cannot grow memory.
+      p.parts.length = 0;
+      return;
     }
     // Copy: the frame may be a view into a large socket chunk we must not keep alive.
-    p.parts.push(Buffer.from(buf.subarray(start, end)));
-    p.received += size;
+    if (size > 0) p.parts.push(Buffer.from(buf.subarray(start, end)));
     if (p.received === p.bodySize) this.completeContent();
   }
 
@@ -148,8 +153,18 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     const p = this.pending!;
     this.pending = null;
     const body = p.parts.length === 1 ? p.parts[0] : p.parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.parts, p.bodySize);
+    const properties = p.properties!;
+    let decoded: BasicProperties;
     try {
-      this.publish(p.method, p.properties!, p.decoded!, body);
+      const r = new Reader(properties);
+      decoded = decodeBasicProperties(r);
+      if (r.pos !== properties.length || (properties.readUInt16BE(0) & 1) !== 0) throw new Error('malformed property list');
+    } catch {
+      // RabbitMQ fails the whole connection with a bare INTERNAL_ERROR here.
+      throw new AmqpError(ReplyCode.InternalError, 'INTERNAL_ERROR');
+    }
+    try {
+      this.publish(p.method, properties, decoded, body);
     } catch (err) {
       if (err instanceof AmqpError) {
         err.withMethod(MethodId.BasicPublish);
@@ -170,14 +185,14 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         this.connection.channels.delete(this.id);
         this.send({ id: MethodId.ChannelCloseOk });
         return;
-      case MethodId.ChannelCloseOk:
+      case MethodId.AccessRequest:
+        // Deprecated 0-8 access control; still sent by some old clients.
+        this.send({ id: MethodId.AccessRequestOk });
         return;
       case MethodId.ChannelFlow:
-        this.flowActive = m.active;
-        this.send({ id: MethodId.ChannelFlowOk, active: m.active });
-        if (m.active) this.resumeDeliveries();
-        return;
-      case MethodId.ChannelFlowOk:
+        // RabbitMQ 3.x refuses to stop deliveries this way (consumers use prefetch instead).
+        if (!m.active) throw amqpError(ReplyCode.NotImplemented, 'active=false');
+        this.send({ id: MethodId.ChannelFlowOk, active: true });
         return;
       case MethodId.ExchangeDeclare: return this.exchangeDeclare(m);
       case MethodId.ExchangeDelete:
@@ -187,10 +202,13 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       case MethodId.ExchangeBind:
       case MethodId.ExchangeUnbind: {
         const v = this.vhost;
-        const dest = v.exchange(m.destination);
-        const src = v.exchange(m.source);
-        if (m.id === MethodId.ExchangeBind) v.bind(src, dest, m.routingKey, m.arguments);
-        else v.unbind(src, dest, m.routingKey, m.arguments);
+        if (m.id === MethodId.ExchangeBind) v.bind(v.exchange(m.source), v.exchange(m.destination), m.routingKey, m.arguments);
+        else {
+          // Unbinding is idempotent: a missing end or binding is not an error.
+          const src = v.exchanges.get(m.source);
+          const dest = v.exchanges.get(m.destination);
+          if (src && dest) v.unbind(src, dest, m.routingKey, m.arguments);
+        }
         if (!m.noWait) this.send({ id: m.id === MethodId.ExchangeBind ? MethodId.ExchangeBindOk : MethodId.ExchangeUnbindOk });
         return;
       }
@@ -198,13 +216,16 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       case MethodId.QueueBind:
       case MethodId.QueueUnbind: {
         const v = this.vhost;
-        const ex = v.exchange(m.exchange);
-        const q = v.queue(this.queueName(m.queue), this.connection);
+        // queue '' with routing key '' means: the last declared queue, under its own name.
+        const routingKey = m.queue === '' && m.routingKey === '' ? this.queueName('') : m.routingKey;
         if (m.id === MethodId.QueueBind) {
-          v.bind(ex, q, m.routingKey, m.arguments);
+          const ex = v.exchange(m.exchange);
+          v.bind(ex, v.queue(this.queueName(m.queue), this.connection), routingKey, m.arguments);
           if (!m.noWait) this.send({ id: MethodId.QueueBindOk });
         } else {
-          v.unbind(ex, q, m.routingKey, m.arguments);
+          const ex = v.exchanges.get(m.exchange);
+          const q = v.queues.get(this.queueName(m.queue));
+          if (ex && q) v.unbind(ex, v.queue(q.name, this.connection), routingKey, m.arguments);
           this.send({ id: MethodId.QueueUnbindOk });
         }
         return;
@@ -231,7 +252,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       case MethodId.BasicCancel: return this.cancel(m.consumerTag, m.noWait);
       case MethodId.BasicPublish:
         if (m.immediate) throw amqpError(ReplyCode.NotImplemented, 'immediate=true');
-        this.pending = { method: m, properties: null, decoded: null, bodySize: 0, received: 0, parts: [] };
+        this.pending = { method: m, properties: null, bodySize: 0, received: 0, parts: [] };
         return;
       case MethodId.BasicGet: return this.get(m.queue, m.noAck);
       case MethodId.BasicAck: return this.ack(m.deliveryTag, m.multiple);
@@ -255,16 +276,14 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       case MethodId.TxCommit: return this.txCommit();
       case MethodId.TxRollback: return this.txRollback();
     }
-    if (contentMethods.has(m.id) || (m.id >>> 16) === ClassId.Connection) {
-      throw amqpError(ReplyCode.CommandInvalid, `unexpected method ${methodName(m.id)} on channel ${this.id}`);
-    }
-    throw amqpError(ReplyCode.CommandInvalid, `method ${methodName(m.id)} is not valid from a client`);
+    // Server-to-client methods (deliver, get-ok, close-ok out of turn, ...) are not accepted.
+    throw amqpError(ReplyCode.CommandInvalid, 'unimplemented method');
   }
 
   /** "" as a queue name means the queue last declared on this channel (AMQP 0-9-1). */
   private queueName(name: string): string {
     if (name !== '') return name;
-    if (this.lastQueue === '') throw errors.notFound('queue', '', this.vhost.name);
+    if (this.lastQueue === '') throw amqpError(ReplyCode.NotFound, 'no previously declared queue');
     return this.lastQueue;
   }
 
@@ -279,10 +298,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
 
   private queueDeclare(m: Extract<Method, { id: typeof MethodId.QueueDeclare }>): void {
     if (m.passive && m.queue === REPLY_TO_QUEUE) {
-      if (!m.noWait) this.send({ id: MethodId.QueueDeclareOk, queue: m.queue, messageCount: 0, consumerCount: 0 });
+      if (!m.noWait) this.send({ id: MethodId.QueueDeclareOk, queue: m.queue, messageCount: 0, consumerCount: 1 });
       return;
     }
-    const q = this.vhost.declareQueue(m.passive ? this.queueName(m.queue) : m.queue, {
+    const q = this.vhost.declareQueue(m.queue, {
       passive: m.passive, durable: m.durable, exclusive: m.exclusive, autoDelete: m.autoDelete, arguments: m.arguments,
     }, this.connection);
     this.lastQueue = q.name;
@@ -329,7 +348,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   }
 
   canDeliver(c: Consumer): boolean {
-    if (this.state !== 'open' || !this.flowActive || !this.connection.canWrite) return false;
+    if (this.state !== 'open' || !this.connection.canWrite) return false;
     if (c.noAck) return true;
     return c.hasCredit && (this.channelPrefetch === 0 || this.consumerUnacked < this.channelPrefetch);
   }

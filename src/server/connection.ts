@@ -4,7 +4,8 @@ import { Reader } from '../amqp/buffer-reader.js';
 import { DecodeError } from '../amqp/decode-error.js';
 import { FrameError, FrameParser } from '../amqp/frame-parser.js';
 import { FrameWriter } from '../amqp/frame-writer.js';
-import { decodeMethod, FRAME_MIN_SIZE, FrameType, MethodId, methodName, ReplyCode, UnknownMethodError } from '../amqp/spec.js';
+import { ClassId, decodeMethod, FRAME_MIN_SIZE, FrameType, MethodId, methodName, ReplyCode, UnknownMethodError } from '../amqp/spec.js';
+import { erlangBinary, frameSnippet } from '../amqp/octets.js';
 import type { Method } from '../amqp/spec.js';
 import type { User } from '../auth/user-store.js';
 import type { VHost } from '../broker/vhost.js';
@@ -45,7 +46,6 @@ export class Connection {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private handshakeTimer: NodeJS.Timeout | null;
   private closeTimer: NodeJS.Timeout | null = null;
-  private mechanism = '';
   /** Deliveries paused because the socket's write buffer is full. */
   writeBlocked = false;
 
@@ -138,34 +138,77 @@ export class Connection {
 
   private onFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
     if (this.state === 'closed') return;
+    if (this.state === 'start-ok' || this.state === 'tune-ok') return this.onHandshakeFrame(type, channelId, buf, start, end);
     switch (type) {
       case FrameType.Method: {
-        const m = decodeMethod(this.reader.reset(buf, start, end));
-        if (this.reader.pos !== end) throw amqpError(ReplyCode.SyntaxError, `method ${methodName(m.id)} has trailing bytes`);
+        if (end - start < 4) throw new FrameError(type, Buffer.from(buf.subarray(start, end)), 'unknown_frame');
+        const m = this.decode(buf, start, end);
         if (channelId === 0) return this.onConnectionMethod(m);
-        return this.onChannelFrame(channelId, (ch) => ch.onMethod(m));
+        if ((m.id >>> 16) === ClassId.Connection) throw amqpError(ReplyCode.CommandInvalid, 'unimplemented method').withMethod(m.id);
+        return this.onChannelFrame(channelId, type, buf, start, end, (ch) => ch.onMethod(m));
       }
       case FrameType.Header:
       case FrameType.Body:
-        if (channelId === 0) {
-          throw amqpError(ReplyCode.CommandInvalid, 'content frame on channel 0');
-        }
-        return this.onChannelFrame(channelId, (ch) =>
+        if (channelId === 0) throw unexpectedFrame(type, buf, start, end);
+        return this.onChannelFrame(channelId, type, buf, start, end, (ch) =>
           type === FrameType.Header ? ch.onHeader(buf, start, end) : ch.onBody(buf, start, end),
         );
       case FrameType.Heartbeat:
+        if (end > start) throw new FrameError(type, Buffer.from(buf.subarray(start, end)), 'unknown_frame');
+        if (channelId !== 0) throw unexpectedFrame(type, buf, start, end);
         return;
       default:
-        throw amqpError(ReplyCode.FrameError, `unknown frame type ${type}`);
+        throw new FrameError(type, Buffer.from(buf.subarray(start, end)), 'unknown_frame');
     }
   }
 
-  private onChannelFrame(channelId: number, handle: (ch: Channel) => void): void {
+  /** Decodes a method; malformed arguments are a 501 naming the method, as RabbitMQ does. */
+  private decode(buf: Buffer, start: number, end: number): Method {
+    const r = this.reader.reset(buf, start, end);
+    let m: Method;
+    try {
+      m = decodeMethod(r);
+      if (r.pos === end) return m;
+    } catch (err) {
+      if (!(err instanceof DecodeError) || err.kind === 'utf8') throw err;
+    }
+    throw amqpError(ReplyCode.FrameError, `cannot decode ${erlangBinary(buf.subarray(start + 4, end))}`).withMethod(buf.readUInt32BE(start));
+  }
+
+  /**
+   * Before connection.open only the handshake methods on channel 0 are acceptable; anything else
+   * ends the connection without a reply, as RabbitMQ does (the client is not authenticated yet).
+   */
+  private onHandshakeFrame(type: number, channelId: number, buf: Buffer, start: number, end: number): void {
+    if (type === FrameType.Heartbeat && channelId === 0) return;
+    if (type !== FrameType.Method || channelId !== 0 || end - start < 4) return this.abortHandshake('unexpected frame during handshake');
+    let m: Method;
+    try {
+      m = this.decode(buf, start, end);
+    } catch {
+      return this.abortHandshake('malformed handshake method');
+    }
+    if (this.state === 'start-ok' && m.id === MethodId.ConnectionStartOk) {
+      return this.onStartOk(m.mechanism, m.response, m.clientProperties as Record<string, unknown>);
+    }
+    if (this.state === 'tune-ok' && m.id === MethodId.ConnectionTuneOk) return this.onTuneOk(m.channelMax, m.frameMax, m.heartbeat);
+    this.abortHandshake(`unexpected ${methodName(m.id)} during handshake`);
+  }
+
+  /** Drops a connection that failed its handshake: no frame, just close the socket. */
+  private abortHandshake(reason: string): void {
+    this.log.warning('handshake_failed', { reason });
+    this.destroy();
+  }
+
+  private onChannelFrame(channelId: number, type: number, buf: Buffer, start: number, end: number, handle: (ch: Channel) => void): void {
     if (this.state === 'closing') return;
-    if (this.state !== 'opened') throw amqpError(ReplyCode.ChannelError, `expected 'connection.open'`);
+    // Frames on channels before connection.open-ok: RabbitMQ answers 505 naming the frame.
+    if (this.state !== 'opened') throw unexpectedFrame(type, buf, start, end);
     const ch = this.channels.get(channelId);
     if (ch) return handle(ch);
     // A frame on a channel that is not open: only channel.open may create it.
+    if (type !== FrameType.Method) throw amqpError(ReplyCode.UnexpectedFrame, 'expected method frame, got non method frame instead');
     if (channelId > this.channelMax) throw amqpError(ReplyCode.ChannelError, `channel id ${channelId} exceeds channel_max ${this.channelMax}`);
     const opening = new Channel(this, channelId);
     handle(opening); // throws unless the frame is channel.open, which registers the channel
@@ -182,53 +225,44 @@ export class Connection {
       }
       return; // everything else is ignored while we wait for close-ok
     }
-    try {
-      switch (m.id) {
-        case MethodId.ConnectionStartOk:
-          return this.onStartOk(m.mechanism, m.response, m.clientProperties as Record<string, unknown>);
-        case MethodId.ConnectionTuneOk:
-          return this.onTuneOk(m.channelMax, m.frameMax, m.heartbeat);
-        case MethodId.ConnectionOpen:
+    switch (m.id) {
+      case MethodId.ConnectionOpen:
+        if (this.state !== 'open') break;
+        try {
           return this.onOpen(m.virtualHost);
-        case MethodId.ConnectionClose:
-          this.log.info('connection_closed_by_client', { code: m.replyCode, text: m.replyText });
-          this.writer.method(0, { id: MethodId.ConnectionCloseOk });
-          this.writer.flush();
-          return this.destroy(true);
-        case MethodId.ConnectionCloseOk:
-          return this.destroy();
-        case MethodId.ConnectionUpdateSecret:
-          if (this.state !== 'opened') break;
-          this.writer.method(0, { id: MethodId.ConnectionUpdateSecretOk });
-          return;
-        case MethodId.ConnectionSecureOk:
-          break;
-      }
-      throw amqpError(ReplyCode.CommandInvalid, `unexpected method ${methodName(m.id)} in state ${this.state}`);
-    } catch (err) {
-      if (err instanceof AmqpError) err.withMethod(m.id);
-      throw err;
+        } catch (err) {
+          throw err instanceof AmqpError ? err.withMethod(m.id) : err;
+        }
+      case MethodId.ConnectionClose:
+        this.log.info('connection_closed_by_client', { code: m.replyCode, text: m.replyText });
+        this.writer.method(0, { id: MethodId.ConnectionCloseOk });
+        this.writer.flush();
+        return this.destroy(true);
+      case MethodId.ConnectionUpdateSecret:
+        if (this.state !== 'opened') break;
+        this.writer.method(0, { id: MethodId.ConnectionUpdateSecretOk });
+        return;
+      case MethodId.ConnectionBlocked:
+      case MethodId.ConnectionUnblocked:
+        return; // a client telling us it is blocked changes nothing here
     }
-  }
-
-  private expect(state: State, m: string): void {
-    if (this.state !== state) throw amqpError(ReplyCode.CommandInvalid, `unexpected ${m} in state ${this.state}`);
+    throw amqpError(ReplyCode.ChannelError, 'unexpected method in connection state running').withMethod(m.id);
   }
 
   private onStartOk(mechanism: string, response: Buffer, clientProperties: Record<string, unknown>): void {
-    this.expect('start-ok', 'connection.start-ok');
     this.clientProperties = clientProperties;
-    this.mechanism = mechanism;
-    if (!supportedMechanisms.includes(mechanism)) {
-      throw amqpError(ReplyCode.CommandInvalid, `unknown authentication mechanism '${mechanism}'`);
-    }
+    if (!supportedMechanisms.includes(mechanism)) return this.abortHandshake(`unknown authentication mechanism '${mechanism}'`);
     const creds = parseSaslResponse(mechanism, response);
-    const user = creds && this.ctx.users.authenticate(creds.username, creds.password);
+    if (!creds) return this.abortHandshake(`malformed ${mechanism} response`);
+    const user = this.ctx.users.authenticate(creds.username, creds.password);
     if (!user) {
-      this.log.warning('authentication_failed', { user: creds?.username, mechanism });
-      throw amqpError(
+      this.log.warning('authentication_failed', { user: creds.username, mechanism });
+      // Only clients that announce authentication_failure_close get a reason; others see EOF.
+      const caps = clientProperties['capabilities'] as Record<string, unknown> | undefined;
+      if (caps?.['authentication_failure_close'] !== true) return this.destroy();
+      return this.close(
         ReplyCode.AccessRefused,
-        `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
+        `ACCESS_REFUSED - Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
       );
     }
     this.user = user;
@@ -242,19 +276,15 @@ export class Connection {
   }
 
   private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {
-    this.expect('tune-ok', 'connection.tune-ok');
     const o = this.ctx.options;
-    if (frameMax !== 0 && frameMax < FRAME_MIN_SIZE) {
-      throw amqpError(ReplyCode.NotAllowed, `frame_max=${frameMax} < ${FRAME_MIN_SIZE} min size`);
+    // Out-of-range tuning ends the handshake without a reply (RabbitMQ 3.10 behaviour).
+    if (frameMax < FRAME_MIN_SIZE) return this.abortHandshake(`frame_max=${frameMax} < ${FRAME_MIN_SIZE}`);
+    if (frameMax > o.frameMax) return this.abortHandshake(`frame_max=${frameMax} > ${o.frameMax}`);
+    if (channelMax > o.channelMax || (channelMax === 0 && o.channelMax !== 0)) {
+      return this.abortHandshake(`channel_max=${channelMax} exceeds ${o.channelMax}`);
     }
-    if (frameMax > o.frameMax) {
-      throw amqpError(ReplyCode.NotAllowed, `frame_max=${frameMax} > ${o.frameMax} max size`);
-    }
-    if (channelMax > o.channelMax) {
-      throw amqpError(ReplyCode.NotAllowed, `channel_max=${channelMax} > ${o.channelMax} max channels`);
-    }
-    this.channelMax = channelMax === 0 ? o.channelMax : channelMax;
-    this.frameMax = frameMax === 0 ? o.frameMax : frameMax;
+    this.channelMax = channelMax;
+    this.frameMax = frameMax;
     this.writer.frameMax = this.frameMax;
     this.parser.maxPayload = this.frameMax - 8;
     this.heartbeat = heartbeat;
@@ -263,7 +293,6 @@ export class Connection {
   }
 
   private onOpen(vhostName: string): void {
-    this.expect('open', 'connection.open');
     const vhost = this.ctx.broker.vhost(vhostName);
     if (!vhost) throw amqpError(ReplyCode.NotAllowed, `vhost ${vhostName} not found`);
     const user = this.user!;
@@ -303,10 +332,11 @@ export class Connection {
 
   /** Turns anything thrown while handling input into the right close; never rethrows. */
   handleError(err: unknown, classId: number, methodId: number): void {
+    if (this.state === 'start-ok' || this.state === 'tune-ok') return this.abortHandshake(String(err));
     let e: AmqpError;
     if (err instanceof AmqpError) e = err;
     else if (err instanceof FrameError) e = amqpError(ReplyCode.FrameError, err.message);
-    else if (err instanceof DecodeError) e = amqpError(ReplyCode.SyntaxError, err.message);
+    else if (err instanceof DecodeError) e = amqpError(ReplyCode.FrameError, err.message);
     else if (err instanceof UnknownMethodError) {
       e = amqpError(ReplyCode.NotImplemented, `unknown method ${err.classId}.${err.methodId}`);
       e.classId = err.classId;
@@ -387,4 +417,9 @@ export class Connection {
     this.writeBlocked = false;
     for (const ch of this.channels.values()) ch.resumeDeliveries();
   }
+}
+
+/** 505 for a frame that is not allowed where it arrived, with RabbitMQ's frame snippet. */
+function unexpectedFrame(type: number, buf: Buffer, start: number, end: number): AmqpError {
+  return amqpError(ReplyCode.UnexpectedFrame, frameSnippet(type, buf.subarray(start, end)));
 }
