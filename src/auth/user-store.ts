@@ -14,11 +14,24 @@ export interface Permission {
   read: string;
 }
 
+/** Told about changes so durable storage can keep users and permissions. */
+export interface UserObserver {
+  userChanged(u: User): void;
+  permissionChanged(user: string, vhost: string, p: Permission): void;
+}
+
 /** Users and their per-vhost permissions. */
 export class UserStore {
   readonly users = new Map<string, User>();
   /** vhost → user → permission */
   readonly permissions = new Map<string, Map<string, Permission>>();
+  observer: UserObserver | null = null;
+
+  /** Adds a user exactly as stored (restore, definitions import). */
+  putUser(user: User): void {
+    this.users.set(user.name, user);
+    this.observer?.userChanged(user);
+  }
 
   addUser(name: string, password: string | null, tags: string[] = []): User {
     const user: User = {
@@ -27,7 +40,7 @@ export class UserStore {
       hashingAlgorithm: 'rabbit_password_hashing_sha256',
       tags,
     };
-    this.users.set(name, user);
+    this.putUser(user);
     return user;
   }
 
@@ -42,6 +55,7 @@ export class UserStore {
     let perVhost = this.permissions.get(vhost);
     if (!perVhost) this.permissions.set(vhost, (perVhost = new Map()));
     perVhost.set(user, p);
+    this.observer?.permissionChanged(user, vhost, p);
   }
 
   permission(user: string, vhost: string): Permission | undefined {

@@ -60,6 +60,10 @@ export class MessageDeque {
     return m;
   }
 
+  forEach(fn: (m: Message) => void): void {
+    for (let i = 0; i < this.count; i++) fn(this.items[(this.head + i) % this.items.length]!);
+  }
+
   /** Empties the deque; returns how many messages it held. */
   clear(): number {
     const n = this.count;

@@ -16,6 +16,9 @@ export class Message {
     /** priority property, 0 when absent */
     readonly priority: number,
   ) {}
+
+  /** Id in the durable message store; 0 when the message is not stored (transient). */
+  storeId = 0;
 }
 
 /** What the router needs to know about a message besides its routing key. */

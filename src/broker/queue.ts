@@ -3,6 +3,7 @@ import type { Binding } from './binding.js';
 import type { Consumer } from './consumer.js';
 import type { Message } from './message.js';
 import { MessageDeque, REDELIVERED } from './message-deque.js';
+import type { QueueJournal } from './queue-journal.js';
 
 export type QueueType = 'classic' | 'quorum' | 'stream';
 
@@ -33,6 +34,8 @@ export class Queue {
   private dispatching = false;
   private dispatchAgain = false;
   private hadConsumers = false;
+  /** Durable storage for this queue's persistent messages; null for transient queues. */
+  journal: QueueJournal | null = null;
   /** Called when an auto-delete queue loses its last consumer. */
   onUnused: ((q: Queue) => void) | null = null;
 
@@ -65,25 +68,49 @@ export class Queue {
     const message = this.messages.shift();
     if (!message) return undefined;
     if (!noAck) this.unackedCount++;
+    this.journalDelivery(message, noAck);
     return { message, redelivered: (this.messages.lastFlags & REDELIVERED) !== 0 };
   }
 
   /** An unacknowledged delivery was acked (or dropped by reject/nack without requeue). */
-  settled(): void {
+  settled(m: Message): void {
     if (this.unackedCount > 0) this.unackedCount--;
+    if (m.storeId !== 0) this.journal?.removed(m);
   }
 
   /** Puts unacknowledged messages back, in their original order, ahead of newer ones. */
   requeue(messages: Message[]): void {
     for (let i = messages.length - 1; i >= 0; i--) {
-      this.settled();
-      if (!this.deleted) this.messages.unshift(messages[i], REDELIVERED);
+      const m = messages[i];
+      if (this.deleted) {
+        this.settled(m);
+        continue;
+      }
+      if (this.unackedCount > 0) this.unackedCount--;
+      this.messages.unshift(m, REDELIVERED);
     }
     if (!this.deleted) this.dispatch();
   }
 
   purge(): number {
+    this.journalPurge();
     return this.messages.clear();
+  }
+
+  /** Tells the journal about a delivery: a no-ack delivery is the end of the message here. */
+  private journalDelivery(m: Message, noAck: boolean): void {
+    if (m.storeId === 0 || this.journal === null) return;
+    if (noAck) this.journal.removed(m);
+    else this.journal.delivered(m);
+  }
+
+  private journalPurge(): void {
+    if (this.journal === null) return;
+    const stored: Message[] = [];
+    this.messages.forEach((m) => {
+      if (m.storeId !== 0) stored.push(m);
+    });
+    if (stored.length > 0) this.journal.purged(stored);
   }
 
   addConsumer(c: Consumer): void {
@@ -126,6 +153,7 @@ export class Queue {
             this.unackedCount++;
             c.unacked++;
           }
+          this.journalDelivery(m, c.noAck);
           c.owner.deliver(c, m, redelivered);
         }
       } while (this.dispatchAgain && !this.deleted);
@@ -160,6 +188,7 @@ export class Queue {
   /** Marks the queue deleted and cancels its consumers; returns the ready message count. */
   markDeleted(): number {
     this.deleted = true;
+    this.journalPurge();
     const n = this.messages.clear();
     const consumers = this.consumerList;
     this.consumerList = [];

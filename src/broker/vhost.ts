@@ -31,11 +31,25 @@ const builtinExchanges: [string, string][] = [
   ['amq.match', 'headers'],
 ];
 
+/**
+ * Told about every change to exchanges, queues and bindings, so durable ones can be persisted
+ * (the store decides what is durable enough to keep).
+ */
+export interface DefinitionsObserver {
+  exchangeAdded(e: Exchange): void;
+  exchangeRemoved(e: Exchange): void;
+  queueAdded(q: Queue): void;
+  queueRemoved(q: Queue): void;
+  bindingAdded(b: Binding): void;
+  bindingRemoved(b: Binding): void;
+}
+
 /** A virtual host: its own namespace of exchanges, queues and bindings. */
 export class VHost {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly defaultExchange: DefaultExchange;
+  observer: DefinitionsObserver | null = null;
 
   constructor(readonly name: string) {
     this.defaultExchange = new DefaultExchange(name, (q) => this.queues.get(q));
@@ -66,6 +80,7 @@ export class VHost {
     if (!factory) throw errors.unknownExchangeType(type);
     const e = factory(this.name, name, { durable: d.durable, autoDelete: d.autoDelete, internal: d.internal, arguments: d.arguments });
     this.exchanges.set(name, e);
+    this.observer?.exchangeAdded(e);
     return e;
   }
 
@@ -98,6 +113,7 @@ export class VHost {
 
   private removeExchange(e: Exchange): void {
     this.exchanges.delete(e.name);
+    this.observer?.exchangeRemoved(e);
     for (const b of [...e.bindings.values()]) this.removeBinding(b);
     for (const b of [...e.incoming]) this.removeBinding(b);
   }
@@ -144,6 +160,7 @@ export class VHost {
     });
     q.onUnused = (unused) => this.removeQueue(unused);
     this.queues.set(name, q);
+    this.observer?.queueAdded(q);
     return q;
   }
 
@@ -170,6 +187,7 @@ export class VHost {
     if (this.queues.get(q.name) !== q) return 0;
     this.queues.delete(q.name);
     for (const b of [...q.bindings]) this.removeBinding(b);
+    this.observer?.queueRemoved(q);
     return q.markDeleted();
   }
 
@@ -190,6 +208,7 @@ export class VHost {
     if (!source.bind(b)) return;
     if (destination.kind === 'queue') destination.bindings.add(b);
     else destination.incoming.add(b);
+    this.observer?.bindingAdded(b);
   }
 
   unbind(source: Exchange, destination: Destination, routingKey: string, args: FieldTable): void {
@@ -199,7 +218,8 @@ export class VHost {
   }
 
   private removeBinding(b: Binding): void {
-    b.source.unbind(b);
+    if (!b.source.unbind(b)) return;
+    this.observer?.bindingRemoved(b);
     if (b.destination.kind === 'queue') b.destination.bindings.delete(b);
     else b.destination.incoming.delete(b);
     // An auto-delete exchange goes away with its last binding as a source (RabbitMQ semantics).

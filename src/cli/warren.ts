@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // `warren`: start a broker from the command line. Settings: see usage in arguments.ts.
-import { mkdirSync } from 'node:fs';
 import { Logger } from '../log.js';
 import { ConfigError } from '../config/rabbitmq-conf.js';
 import { startBroker } from '../server/start.js';
@@ -24,7 +23,6 @@ async function main(): Promise<void> {
   const log = new Logger(config.options.logLevel ?? 'info');
   for (const key of config.unknownKeys) log.warning('config_key_unsupported', { key, file: config.configFile });
   const dataDir = config.options.dataDir ?? './data';
-  mkdirSync(dataDir, { recursive: true });
   const broker = await startBroker({ ...config.options, dataDir });
   let stopping = false;
   const stop = (signal: string) => {

@@ -17,6 +17,8 @@ import type { Connection } from './connection.js';
 import { REPLY_TO_PREFIX, REPLY_TO_QUEUE } from './direct-reply.js';
 import type { ReplyReceiver } from './direct-reply.js';
 import { Transaction } from './transaction.js';
+import { ConfirmTracker } from './confirm-tracker.js';
+import type { Persistence } from '../store/persistence.js';
 
 /** A message delivered on this channel and not yet acknowledged. */
 interface Unacked {
@@ -51,10 +53,8 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   /** Channel-wide prefetch shared by all consumers (basic.qos global=true). */
   private channelPrefetch = 0;
   private consumerUnacked = 0;
-  private confirmMode = false;
-  private publishSeq = 0;
-  private confirmedUpTo = 0;
-  private confirmScheduled = false;
+  /** Set by confirm.select: numbers publishes and sends basic.ack/nack for them. */
+  private confirms: ConfirmTracker | null = null;
   private tx: Transaction | null = null;
   /** Name of the queue most recently declared here ("" in later methods refers to it). */
   private lastQueue = '';
@@ -265,11 +265,13 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         return;
       case MethodId.ConfirmSelect:
         if (this.tx) throw errors.preconditionFailed('cannot switch from tx to confirm mode');
-        this.confirmMode = true;
+        this.confirms ??= new ConfirmTracker((ack, deliveryTag, multiple) => {
+          if (this.state === 'open') this.send({ id: ack ? MethodId.BasicAck : MethodId.BasicNack, deliveryTag, multiple, requeue: false } as Method);
+        });
         if (!m.noWait) this.send({ id: MethodId.ConfirmSelectOk });
         return;
       case MethodId.TxSelect:
-        if (this.confirmMode) throw errors.preconditionFailed('cannot switch from confirm to tx mode');
+        if (this.confirms) throw errors.preconditionFailed('cannot switch from confirm to tx mode');
         this.tx ??= new Transaction();
         this.send({ id: MethodId.TxSelectOk });
         return;
@@ -464,7 +466,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         if (!list) byQueue.set(u.queue, (list = []));
         list.push(u.message);
       } else {
-        u.queue.settled();
+        u.queue.settled(u.message);
       }
     }
     for (const [q, msgs] of byQueue) q.requeue(msgs);
@@ -504,13 +506,13 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       }
     }
     const message = new Message(m.exchange, m.routingKey, properties, body, props.deliveryMode === 2, props.priority ?? 0);
-    const seq = this.confirmMode ? ++this.publishSeq : 0;
+    const seq = this.confirms ? this.confirms.next() : 0;
 
     if (exchange === v.defaultExchange && m.routingKey.startsWith(REPLY_TO_PREFIX)) {
       const receiver = this.connection.ctx.directReply.lookup(m.routingKey);
       if (receiver) receiver.receiveReply(m.exchange, m.routingKey, properties, body);
       else if (m.mandatory) this.returnMessage(message);
-      if (seq) this.confirm(seq);
+      if (seq) this.confirms!.settle(seq, true);
       return;
     }
 
@@ -520,8 +522,17 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       this.tx.addPublish(message, queues, m.mandatory);
       return;
     }
+    const stored = this.persistence?.storeMessage(message, queues) ?? false;
     this.deliverRouted(message, queues, m.mandatory);
-    if (seq) this.confirm(seq);
+    if (seq === 0) return;
+    if (!stored) return this.confirms!.settle(seq, true);
+    // A stored message is confirmed only once the fdatasync covering it has completed.
+    const confirms = this.confirms!;
+    this.persistence!.afterDurable((err) => confirms.settle(seq, !err));
+  }
+
+  private get persistence(): Persistence | null {
+    return this.connection.ctx.persistence;
   }
 
   private deliverRouted(message: Message, queues: Set<Queue>, mandatory: boolean): void {
@@ -542,30 +553,23 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     );
   }
 
-  /** Publisher confirms go out once per turn of the event loop, as one multiple-ack. */
-  private confirm(seq: number): void {
-    if (seq > this.confirmedUpTo) this.pendingConfirm = seq;
-    if (this.confirmScheduled) return;
-    this.confirmScheduled = true;
-    process.nextTick(() => {
-      this.confirmScheduled = false;
-      if (this.state !== 'open' || this.pendingConfirm <= this.confirmedUpTo) return;
-      const multiple = this.pendingConfirm - this.confirmedUpTo > 1;
-      this.confirmedUpTo = this.pendingConfirm;
-      this.send({ id: MethodId.BasicAck, deliveryTag: this.confirmedUpTo, multiple });
-    });
-  }
-  private pendingConfirm = 0;
-
   // --- transactions ---------------------------------------------------------------------------
 
   private txCommit(): void {
     if (!this.tx) throw errors.preconditionFailed('channel is not transactional');
     const tx = this.tx;
     this.tx = new Transaction();
-    for (const p of tx.publishes) this.deliverRouted(p.message, p.queues, p.mandatory);
+    let stored = false;
+    for (const p of tx.publishes) {
+      if (this.persistence?.storeMessage(p.message, p.queues)) stored = true;
+      this.deliverRouted(p.message, p.queues, p.mandatory);
+    }
     for (const [how, deliveries] of tx.settlements<Unacked>()) this.settle(deliveries, how);
-    this.send({ id: MethodId.TxCommitOk });
+    if (!stored) return this.send({ id: MethodId.TxCommitOk });
+    // commit-ok promises durability of the persistent messages in the transaction.
+    this.persistence!.afterDurable(() => {
+      if (this.state === 'open') this.send({ id: MethodId.TxCommitOk });
+    });
   }
 
   private txRollback(): void {
@@ -593,6 +597,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   release(): void {
     if (this.state === 'closing') return;
     this.state = 'closing';
+    this.confirms?.stop();
     this.pending = null;
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     this.consumers.clear();

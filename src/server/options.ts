@@ -10,8 +10,11 @@ export interface BrokerOptions {
   httpPort: number;
   /** Prometheus metrics port (default 15692). */
   metricsPort: number;
-  /** Directory for durable data. Default './data'. */
-  dataDir: string;
+  /**
+   * Directory for durable data. null keeps everything in memory (the embedded default, so test
+   * brokers never share files); the `warren` command defaults to './data'.
+   */
+  dataDir: string | null;
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
@@ -29,7 +32,7 @@ export const defaultOptions: BrokerOptions = {
   host: '::',
   httpPort: 15672,
   metricsPort: 15692,
-  dataDir: './data',
+  dataDir: null,
   defaultUser: 'guest',
   defaultPass: 'guest',
   defaultVhost: '/',

@@ -10,6 +10,7 @@ import { defaultOptions } from './options.js';
 import type { BrokerOptions, RunningBroker } from './options.js';
 import type { ServerContext } from './server-context.js';
 import { serverProperties } from './server-properties.js';
+import { Persistence } from '../store/persistence.js';
 
 /** Starts a broker in this process: model, default user and vhost, AMQP listener. */
 export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
@@ -17,12 +18,19 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   const log = new Logger(options.logLevel);
   const broker = new Broker();
   const users = new UserStore();
-  broker.addVhost(options.defaultVhost);
-  users.addUser(options.defaultUser, options.defaultPass, ['administrator']);
-  users.setPermissions(options.defaultUser, options.defaultVhost, { configure: '.*', write: '.*', read: '.*' });
+  const persistence = options.dataDir === null ? null : new Persistence(options.dataDir);
+  // The default user and vhost are created on first start only (as RabbitMQ does).
+  const fresh = persistence?.isFresh ?? true;
+  persistence?.restore(broker, users);
+  if (fresh) {
+    broker.addVhost(options.defaultVhost);
+    users.addUser(options.defaultUser, options.defaultPass, ['administrator']);
+    users.setPermissions(options.defaultUser, options.defaultVhost, { configure: '.*', write: '.*', read: '.*' });
+  }
+  if (persistence) log.info('data_restored', { dir: options.dataDir, vhosts: broker.vhosts.size });
 
   const ctx: ServerContext = {
-    broker, users, options, log, directReply: new DirectReplyRegistry(), serverProperties: serverProperties(),
+    broker, users, options, log, directReply: new DirectReplyRegistry(), serverProperties: serverProperties(), persistence,
   };
   const connections = new Set<Connection>();
   const server: Server = createServer((socket) => {
@@ -44,6 +52,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
       await new Promise((r) => setTimeout(r, connections.size > 0 ? 100 : 0));
       for (const c of connections) c.destroy();
       await done;
+      await persistence?.close();
       log.info('stopped');
     },
   };

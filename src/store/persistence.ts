@@ -1,0 +1,216 @@
+import { join } from 'node:path';
+import { Reader } from '../amqp/buffer-reader.js';
+import { decodeBasicProperties } from '../amqp/spec.js';
+import type { User, Permission, UserObserver, UserStore } from '../auth/user-store.js';
+import type { Binding } from '../broker/binding.js';
+import type { Broker, VhostObserver } from '../broker/broker.js';
+import type { Exchange } from '../broker/exchange.js';
+import { Message } from '../broker/message.js';
+import { REDELIVERED } from '../broker/message-deque.js';
+import type { Queue } from '../broker/queue.js';
+import type { QueueJournal } from '../broker/queue-journal.js';
+import type { DefinitionsObserver, VHost } from '../broker/vhost.js';
+import { prepareDataDir } from './data-dir.js';
+import { DefinitionsStore } from './definitions-store.js';
+import { jsonToTable, tableToJson } from './json-table.js';
+import { MessageStore } from './message-store.js';
+
+/** Definitions as stored, in the shape of RabbitMQ's definitions export. */
+interface ExchangeDef { name: string; vhost: string; type: string; durable: boolean; auto_delete: boolean; internal: boolean; arguments: Record<string, unknown> }
+interface QueueDef { name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }
+interface BindingDef { source: string; vhost: string; destination: string; destination_type: 'queue' | 'exchange'; routing_key: string; arguments: Record<string, unknown> }
+interface UserDef { name: string; password_hash: string; hashing_algorithm: User['hashingAlgorithm']; tags: string[] }
+interface PermissionDef { user: string; vhost: string; configure: string; write: string; read: string }
+
+const key = (...parts: string[]) => parts.join('\u0000');
+
+/** The journal of one durable queue: forwards its message events to the shared store. */
+class StoredQueueJournal implements QueueJournal {
+  constructor(
+    private readonly store: MessageStore,
+    private readonly queueKey: string,
+  ) {}
+
+  removed(m: Message): void { this.store.ack(this.queueKey, m.storeId); }
+  delivered(m: Message): void { this.store.delivered(this.queueKey, m.storeId); }
+  purged(messages: Message[]): void { this.store.purge(this.queueKey, messages.map((m) => m.storeId)); }
+}
+
+/**
+ * Durability for one broker: restores definitions and messages at start, then keeps the store
+ * in step with the model (observers on vhosts, exchanges, queues, bindings, users) and stores
+ * persistent messages published to durable queues. Non-durable objects never reach the disk.
+ */
+export class Persistence implements DefinitionsObserver, VhostObserver, UserObserver {
+  readonly definitions: DefinitionsStore;
+  readonly messages: MessageStore;
+  private syncTimer: NodeJS.Timeout;
+  /** Owner passed for restored queues (never exclusive, so it only satisfies the signature). */
+  private readonly restoreOwner = {};
+
+  constructor(dataDir: string) {
+    prepareDataDir(dataDir);
+    this.definitions = DefinitionsStore.open(dataDir);
+    this.messages = MessageStore.open({ dir: join(dataDir, 'msgs') });
+    // Definitions are appended on every change; sync them to disk at least once a second.
+    this.syncTimer = setInterval(() => this.definitions.sync(), 1000);
+    this.syncTimer.unref();
+  }
+
+  /** True on a data directory that has never held a broker (create default user and vhost). */
+  get isFresh(): boolean {
+    return this.definitions.all('vhost').length === 0;
+  }
+
+  /** Rebuilds the model from disk and starts observing it. */
+  restore(broker: Broker, users: UserStore): void {
+    for (const v of this.definitions.all<{ name: string }>('vhost')) broker.addVhost(v.name);
+    for (const u of this.definitions.all<UserDef>('user')) {
+      users.putUser({ name: u.name, passwordHash: u.password_hash, hashingAlgorithm: u.hashing_algorithm, tags: u.tags });
+    }
+    for (const p of this.definitions.all<PermissionDef>('permission')) {
+      users.setPermissions(p.user, p.vhost, { configure: p.configure, write: p.write, read: p.read });
+    }
+    for (const e of this.definitions.all<ExchangeDef>('exchange')) {
+      broker.vhost(e.vhost)?.declareExchange(e.name, e.type, {
+        passive: false, durable: true, autoDelete: e.auto_delete, internal: e.internal, arguments: jsonToTable(e.arguments),
+      });
+    }
+    const restoredQueues = new Map<string, Queue>();
+    for (const q of this.definitions.all<QueueDef>('queue')) {
+      const vhost = broker.vhost(q.vhost);
+      if (!vhost) continue;
+      const queue = vhost.declareQueue(q.name, {
+        passive: false, durable: true, exclusive: false, autoDelete: q.auto_delete, arguments: jsonToTable(q.arguments),
+      }, this.restoreOwner);
+      this.attachJournal(queue);
+      restoredQueues.set(MessageStore.queueKey(q.vhost, q.name), queue);
+    }
+    for (const b of this.definitions.all<BindingDef>('binding')) {
+      const vhost = broker.vhost(b.vhost);
+      const source = vhost?.exchanges.get(b.source);
+      const dest = b.destination_type === 'queue' ? vhost?.queues.get(b.destination) : vhost?.exchanges.get(b.destination);
+      if (vhost && source && dest) vhost.bind(source, dest, b.routing_key, jsonToTable(b.arguments));
+    }
+    this.restoreMessages(restoredQueues);
+    broker.observer = this;
+    users.observer = this;
+    for (const v of broker.vhosts.values()) v.observer = this;
+  }
+
+  private restoreMessages(queues: Map<string, Queue>): void {
+    for (const [queueKey, list] of this.messages.recovered) {
+      const q = queues.get(queueKey);
+      if (!q) {
+        // The queue is gone (deleted while its messages were still on disk): release them.
+        this.messages.purge(queueKey, list.map((m) => m.id));
+        continue;
+      }
+      for (const r of list) {
+        const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, priorityOf(r.properties));
+        m.storeId = r.id;
+        q.messages.push(m, r.redelivered ? REDELIVERED : 0);
+      }
+    }
+    this.messages.recovered.clear();
+  }
+
+  private attachJournal(q: Queue): void {
+    q.journal = new StoredQueueJournal(this.messages, MessageStore.queueKey(q.vhost, q.name));
+  }
+
+  /**
+   * Stores a persistent message routed to these queues if any of them is durable. Returns true
+   * when it was stored (its confirm must then wait for `afterDurable`).
+   */
+  storeMessage(m: Message, queues: Iterable<Queue>): boolean {
+    if (!m.persistent) return false;
+    let keys: string[] | null = null;
+    for (const q of queues) {
+      if (q.journal === null) continue;
+      (keys ??= []).push(MessageStore.queueKey(q.vhost, q.name));
+    }
+    if (keys === null) return false;
+    m.storeId = this.messages.newId();
+    this.messages.publish(m.storeId, keys, m.exchange, m.routingKey, m.properties, m.body);
+    return true;
+  }
+
+  afterDurable(done: (err?: Error) => void): void {
+    this.messages.afterDurable(done);
+  }
+
+  // --- observers ------------------------------------------------------------------------------
+
+  vhostAdded(v: VHost): void {
+    v.observer = this;
+    this.definitions.put('vhost', v.name, { name: v.name });
+  }
+
+  vhostRemoved(v: VHost): void {
+    this.definitions.delete('vhost', v.name);
+  }
+
+  userChanged(u: User): void {
+    this.definitions.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags });
+  }
+
+  permissionChanged(user: string, vhost: string, p: Permission): void {
+    this.definitions.put('permission', key(user, vhost), { user, vhost, ...p });
+  }
+
+  exchangeAdded(e: Exchange): void {
+    if (!e.durable) return;
+    this.definitions.put('exchange', key(e.vhost, e.name), {
+      name: e.name, vhost: e.vhost, type: e.type, durable: true, auto_delete: e.autoDelete, internal: e.internal, arguments: tableToJson(e.arguments),
+    } satisfies ExchangeDef);
+  }
+
+  exchangeRemoved(e: Exchange): void {
+    this.definitions.delete('exchange', key(e.vhost, e.name));
+  }
+
+  queueAdded(q: Queue): void {
+    if (!q.durable || q.exclusive) return;
+    this.attachJournal(q);
+    this.definitions.put('queue', key(q.vhost, q.name), {
+      name: q.name, vhost: q.vhost, durable: true, auto_delete: q.autoDelete, arguments: tableToJson(q.arguments),
+    } satisfies QueueDef);
+  }
+
+  queueRemoved(q: Queue): void {
+    this.definitions.delete('queue', key(q.vhost, q.name));
+  }
+
+  bindingAdded(b: Binding): void {
+    if (!isDurableBinding(b)) return;
+    this.definitions.put('binding', bindingKeyOf(b), {
+      source: b.source.name, vhost: b.source.vhost, destination: b.destination.name,
+      destination_type: b.destination.kind, routing_key: b.routingKey, arguments: tableToJson(b.arguments),
+    } satisfies BindingDef);
+  }
+
+  bindingRemoved(b: Binding): void {
+    if (isDurableBinding(b)) this.definitions.delete('binding', bindingKeyOf(b));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.syncTimer);
+    this.definitions.close();
+    await this.messages.close();
+  }
+}
+
+function isDurableBinding(b: Binding): boolean {
+  const d = b.destination;
+  return b.source.durable && d.durable && !(d.kind === 'queue' && d.exclusive);
+}
+
+function bindingKeyOf(b: Binding): string {
+  return key(b.source.vhost, b.source.name, b.destination.kind, b.destination.name, b.key);
+}
+
+/** The priority property of a recovered message (decoded once, at start). */
+function priorityOf(properties: Buffer): number {
+  return decodeBasicProperties(new Reader(properties)).priority ?? 0;
+}
