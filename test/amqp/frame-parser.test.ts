@@ -170,11 +170,21 @@ describe('frame parser: framing errors', () => {
     assert.throws(() => parser.push(frame(3, 1, Buffer.alloc(101)).subarray(0, 50)), FrameError);
   });
 
-  test('the error names the frame size and the limit including the 8 framing bytes', () => {
+  test("the oversize error reads as RabbitMQ's: type, no octets yet, {frame_too_large,Size,Limit}", () => {
     const { parser } = collecting(4096 - 8);
     assert.throws(() => parser.push(Buffer.from('01000100001000', 'hex')), {
       name: 'FrameError',
-      message: 'frame size 4104 exceeds negotiated frame_max 4096',
+      message: 'type 1, all octets = <<>>: {frame_too_large,4096,4088}',
+    });
+  });
+
+  test("the bad frame-end error reads as RabbitMQ's: type, the payload octets, {invalid_frame_end_marker,Octet}", () => {
+    const { parser } = collecting();
+    const bad = frame(1, 1, Buffer.from('hi'));
+    bad[bad.length - 1] = 0;
+    assert.throws(() => parser.push(bad), {
+      name: 'FrameError',
+      message: 'type 1, all octets = <<"hi">>: {invalid_frame_end_marker,0}',
     });
   });
 
