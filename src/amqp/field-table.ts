@@ -7,7 +7,8 @@ import type { Writer } from './buffer-writer.js';
  * for plain values: boolean → t, integer in int32 range → I, other integer → l, other number → d,
  * bigint → l, string → S, Buffer → x, null/undefined → V, array → A, object → F.
  * Every other wire type decodes to a TypedValue that remembers its type, so a table decoded and
- * encoded again is byte-identical (this matters when the broker rewrites headers it forwards).
+ * encoded again is byte-identical (this matters when the broker rewrites headers it forwards) —
+ * except that integer-like keys ("1") come first, because JS objects order them so.
  */
 export type FieldValue =
   | boolean
@@ -26,7 +27,7 @@ export interface FieldTable {
 }
 
 /** Wire types without a natural JS counterpart of their own. */
-export type NarrowType = 'b' | 'B' | 's' | 'u' | 'i' | 'l' | 'L' | 'f' | 'T';
+export type NarrowType = 'b' | 'B' | 's' | 'u' | 'i' | 'l' | 'L' | 'f' | 'd' | 'T';
 
 export class TypedValue {
   constructor(
@@ -51,7 +52,23 @@ export function numberOf(v: FieldValue | undefined): number | undefined {
   return undefined;
 }
 
+/** Nesting deeper than this is refused (a hostile table must not exhaust the stack). */
+const MAX_DEPTH = 100;
+let depth = 0;
+
 export function decodeTable(r: Reader): FieldTable {
+  if (++depth > MAX_DEPTH) {
+    depth = 0;
+    throw new DecodeError('field table nested too deeply', 'invalid');
+  }
+  try {
+    return decodeTableBody(r);
+  } finally {
+    if (depth > 0) depth--;
+  }
+}
+
+function decodeTableBody(r: Reader): FieldTable {
   const len = r.u32();
   const end = r.pos + len;
   if (end > r.end) throw new DecodeError('field table longer than its frame');
@@ -61,7 +78,10 @@ export function decodeTable(r: Reader): FieldTable {
   try {
     while (r.pos < end) {
       const key = r.shortstr();
-      table[key] = decodeValue(r);
+      const value = decodeValue(r);
+      // "__proto__" is a legal header name; assigning it would set the prototype instead.
+      if (key === '__proto__') Object.defineProperty(table, key, { value, enumerable: true, writable: true, configurable: true });
+      else table[key] = value;
     }
   } finally {
     r.end = outerEnd;
@@ -70,6 +90,18 @@ export function decodeTable(r: Reader): FieldTable {
 }
 
 export function decodeArray(r: Reader): FieldValue[] {
+  if (++depth > MAX_DEPTH) {
+    depth = 0;
+    throw new DecodeError('field array nested too deeply', 'invalid');
+  }
+  try {
+    return decodeArrayBody(r);
+  } finally {
+    if (depth > 0) depth--;
+  }
+}
+
+function decodeArrayBody(r: Reader): FieldValue[] {
   const len = r.u32();
   const end = r.pos + len;
   if (end > r.end) throw new DecodeError('field array longer than its frame');
@@ -105,12 +137,19 @@ function decodeValue(r: Reader): FieldValue {
     }
     case 0x4c /* L */: return new TypedValue('L', r.u64Big());
     case 0x66 /* f */: return new TypedValue('f', r.f32());
-    case 0x64 /* d */: return r.f64();
+    case 0x64 /* d */: {
+      // An integral double would re-encode as an integer type: keep its type explicitly.
+      const v = r.f64();
+      return Number.isInteger(v) ? new TypedValue('d', v) : v;
+    }
     case 0x44 /* D */: {
       const scale = r.u8();
       return new Decimal(scale, r.i32());
     }
-    case 0x54 /* T */: return new TypedValue('T', r.u64());
+    case 0x54 /* T */: {
+      const v = r.u64Big();
+      return new TypedValue('T', v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+    }
     case 0x53 /* S */: return r.longstr();
     case 0x78 /* x */: return r.longBytes();
     case 0x46 /* F */: return decodeTable(r);
@@ -198,7 +237,8 @@ function encodeTyped(w: Writer, v: TypedValue): void {
     case 'l': return w.i64Big(BigInt(n));
     case 'L': return w.u64Big(BigInt(n));
     case 'f': return w.f32(Number(n));
-    case 'T': return w.u64(Number(n));
+    case 'd': return w.f64(Number(n));
+    case 'T': return typeof n === 'bigint' ? w.u64Big(n) : w.u64(n);
   }
 }
 
@@ -208,7 +248,7 @@ export function wireTypeName(v: FieldValue): string {
   if (v instanceof TypedValue) {
     const names: Record<NarrowType, string> = {
       b: 'byte', B: 'unsignedbyte', s: 'short', u: 'unsignedshort', i: 'unsignedint',
-      l: 'long', L: 'unsignedlong', f: 'float', T: 'timestamp',
+      l: 'long', L: 'unsignedlong', f: 'float', d: 'double', T: 'timestamp',
     };
     return names[v.type];
   }
@@ -230,7 +270,13 @@ export function sameFieldValue(a: FieldValue | undefined, b: FieldValue | undefi
   if (a === undefined || b === undefined) return false;
   const na = numberOf(a);
   const nb = numberOf(b);
-  if (na !== undefined && nb !== undefined) return na === nb;
+  if (na !== undefined && nb !== undefined) {
+    const ia = integerOf(a);
+    const ib = integerOf(b);
+    // Compare 64-bit integers exactly; doubles would merge neighbours above 2^53.
+    if (ia !== undefined && ib !== undefined) return ia === ib;
+    return na === nb;
+  }
   if (Buffer.isBuffer(a) || Buffer.isBuffer(b)) return String(a) === String(b);
   if (a instanceof Decimal && b instanceof Decimal) return a.scale === b.scale && a.value === b.value;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameFieldValue(x, b[i]));
@@ -248,4 +294,11 @@ export function displayFieldValue(v: FieldValue): string {
   if (Buffer.isBuffer(v)) return v.toString();
   if (v instanceof Decimal) return String(v.value / 10 ** v.scale);
   return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+function integerOf(v: FieldValue): bigint | undefined {
+  const raw = v instanceof TypedValue ? v.value : v;
+  if (typeof raw === 'bigint') return raw;
+  if (typeof raw === 'number' && Number.isInteger(raw)) return BigInt(raw);
+  return undefined;
 }

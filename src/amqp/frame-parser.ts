@@ -44,9 +44,11 @@ export class FrameParser {
   stop(): void {
     this.stopped = true;
     this.partial = null;
+    this.partialFilled = 0;
   }
 
   push(chunk: Buffer): void {
+    if (this.stopped) return;
     let pos = 0;
     if (this.partial !== null || this.partialFilled > 0) {
       pos = this.continuePartial(chunk);
@@ -67,8 +69,13 @@ export class FrameParser {
   }
 
   private checkSize(type: number, size: number): void {
-    if (size > this.maxPayload) throw new FrameError(type, Buffer.alloc(0), `{frame_too_large,${size},${this.maxPayload}}`);
+    if (size > this.maxPayload) {
+      throw new FrameError(type, Buffer.alloc(0), `{frame_too_large,${size},${this.limitShown ?? this.maxPayload}}`);
+    }
   }
+
+  /** The limit named in frame_too_large errors, when it differs from the one enforced. */
+  limitShown: number | undefined;
 
   /** Keeps the unfinished tail of a chunk: just the header bytes, or a frame-sized buffer. */
   private startPartial(chunk: Buffer, pos: number): void {

@@ -529,6 +529,7 @@ export interface AccessRequest {
 /** access.request-ok */
 export interface AccessRequestOk {
   id: typeof MethodId.AccessRequestOk;
+  ticket: number;
 }
 
 export type Method =
@@ -1059,8 +1060,8 @@ export function decodeMethod(r: Reader): Method {
       return { id: MethodId.AccessRequest, realm: f_realm, exclusive: f_exclusive, passive: f_passive, active: f_active, write: f_write, read: f_read };
     }
     case MethodId.AccessRequestOk: {
-      r.u16();
-      return { id: MethodId.AccessRequestOk };
+      const f_ticket = r.u16();
+      return { id: MethodId.AccessRequestOk, ticket: f_ticket };
     }
     default:
       throw new UnknownMethodError(classId, methodIndex);
@@ -1337,7 +1338,7 @@ export function encodeMethod(w: Writer, m: Method): void {
       return;
     }
     case MethodId.AccessRequestOk: {
-      w.u16(0);
+      w.u16(m.ticket);
       return;
     }
   }

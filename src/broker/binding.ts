@@ -1,4 +1,5 @@
 import type { FieldTable } from '../amqp/field-table.js';
+import { Writer } from '../amqp/buffer-writer.js';
 import type { Exchange } from './exchange.js';
 import type { Queue } from './queue.js';
 
@@ -14,9 +15,17 @@ export interface Binding {
   readonly key: string;
 }
 
-/** Two bindings are the same when their ends, routing key and arguments are equal (as RabbitMQ). */
+/**
+ * Two bindings are the same when their ends, routing key and arguments are equal, types included
+ * (as RabbitMQ: {n: 1} and {n: '1'} are different bindings). Arguments are compared by their
+ * wire encoding with keys sorted.
+ */
 export function bindingKey(routingKey: string, args: FieldTable): string {
   const names = Object.keys(args);
   if (names.length === 0) return routingKey;
-  return routingKey + '\u0000' + JSON.stringify(names.sort().map((n) => [n, String(args[n])]));
+  const sorted: FieldTable = {};
+  for (const n of names.sort()) sorted[n] = args[n];
+  const w = new Writer(64);
+  w.table(sorted);
+  return routingKey + '\u0000' + w.buf.toString('latin1', 0, w.pos);
 }

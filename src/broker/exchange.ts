@@ -53,6 +53,9 @@ export abstract class Exchange {
     return this.bindings.get(Exchange.idOf(destination, key));
   }
 
+  /** Throws (406) when binding arguments are invalid for this exchange type. */
+  validateBinding(_args: FieldTable): void {}
+
   /** Adds every matching destination to `out`. */
   abstract route(routingKey: string, headers: FieldTable | undefined, out: Set<Destination>): void;
   protected abstract indexAdd(b: Binding): void;

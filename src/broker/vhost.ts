@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { FieldTable } from '../amqp/field-table.js';
 import type { Binding, Destination } from './binding.js';
 import { bindingKey } from './binding.js';
+import { deadLetter, isDeathCycle } from './dead-letter.js';
+import type { DeathReason } from './dead-letter.js';
 import { errors } from './errors.js';
 import type { Exchange, ExchangeOptions } from './exchange.js';
 import { DefaultExchange } from './exchanges/default-exchange.js';
 import { exchangeTypes } from './exchanges/exchange-types.js';
+import type { Message } from './message.js';
 import { Queue } from './queue.js';
 import { checkQueueArgsEquivalent, queueTypeOf, validateQueueArgs } from './queue-arguments.js';
 import { routeToQueues } from './router.js';
@@ -57,6 +60,9 @@ export class VHost {
     for (const [n, type] of builtinExchanges) {
       this.exchanges.set(n, exchangeTypes.get(type)!(name, n, { durable: true, autoDelete: false, internal: false, arguments: {} }));
     }
+    // The firehose tracer's exchange exists in every RabbitMQ vhost (internal: nobody publishes).
+    const trace = 'amq.rabbitmq.trace';
+    this.exchanges.set(trace, exchangeTypes.get('topic')!(name, trace, { durable: true, autoDelete: false, internal: true, arguments: {} }));
   }
 
   // --- exchanges ------------------------------------------------------------------------------
@@ -70,14 +76,14 @@ export class VHost {
   declareExchange(name: string, type: string, d: ExchangeDeclare): Exchange {
     if (name === '') throw errors.defaultExchange();
     if (d.passive) return this.exchange(name);
+    const factory = exchangeTypes.get(type);
+    if (!factory) throw errors.unknownExchangeType(type);
     const existing = this.exchanges.get(name);
     if (existing) {
       this.checkExchangeEquivalent(existing, type, d);
       return existing;
     }
     if (name.startsWith('amq.')) throw errors.reservedName('exchange', name);
-    const factory = exchangeTypes.get(type);
-    if (!factory) throw errors.unknownExchangeType(type);
     const e = factory(this.name, name, { durable: d.durable, autoDelete: d.autoDelete, internal: d.internal, arguments: d.arguments });
     this.exchanges.set(name, e);
     this.observer?.exchangeAdded(e);
@@ -135,13 +141,18 @@ export class VHost {
   }
 
   declareQueue(requested: string, d: QueueDeclare, owner: object): Queue {
-    if (d.passive) return this.queue(requested, owner);
+    if (d.passive) {
+      const q = this.queue(requested, owner);
+      q.touch(); // a declare, passive or not, counts as use for x-expires
+      return q;
+    }
     if (requested.startsWith('amq.')) throw errors.reservedName('queue', requested);
     const name = requested === '' ? VHost.generateName() : requested;
     const existing = this.queues.get(name);
     if (existing) {
       if (existing.exclusiveOwner !== null && existing.exclusiveOwner !== owner) throw errors.exclusiveLocked(name, this.name);
       this.checkQueueEquivalent(existing, d, owner);
+      existing.touch();
       return existing;
     }
     validateQueueArgs(name, this.name, d.arguments);
@@ -159,6 +170,8 @@ export class VHost {
       type,
     });
     q.onUnused = (unused) => this.removeQueue(unused);
+    q.onExpired = (expired) => this.removeQueue(expired);
+    q.onDeadLetter = this.deadLetter;
     this.queues.set(name, q);
     this.observer?.queueAdded(q);
     return q;
@@ -167,9 +180,9 @@ export class VHost {
   private checkQueueEquivalent(q: Queue, d: QueueDeclare, owner: object): void {
     const fail = (arg: string, received: boolean, current: boolean) =>
       errors.inequivalentArg('queue', q.name, this.name, arg, `'${received}'`, `'${current}'`);
+    if ((q.exclusiveOwner === owner) !== d.exclusive) throw errors.exclusiveLocked(q.name, this.name);
     if (q.durable !== d.durable) throw fail('durable', d.durable, q.durable);
     if (q.autoDelete !== d.autoDelete) throw fail('auto_delete', d.autoDelete, q.autoDelete);
-    if ((q.exclusiveOwner === owner) !== d.exclusive) throw errors.exclusiveLocked(q.name, this.name);
     checkQueueArgsEquivalent(q.name, this.name, q.arguments, d.arguments);
   }
 
@@ -200,10 +213,32 @@ export class VHost {
     return 'amq.gen-' + randomBytes(16).toString('base64url').slice(0, 22);
   }
 
+  /**
+   * Republishes messages that died in `q` through its dead-letter exchange (dropped when that
+   * exchange does not exist). Queues the copy would reach again in a cycle without rejections are
+   * skipped, as in RabbitMQ; no confirms, no mandatory returns.
+   */
+  private readonly deadLetter = (q: Queue, messages: Message[], reason: DeathReason): void => {
+    const dlx = q.features.deadLetterExchange;
+    const exchange = dlx === undefined ? undefined : this.exchanges.get(dlx);
+    if (exchange === undefined) return;
+    const targets = new Set<Queue>();
+    for (const m of messages) {
+      const dead = deadLetter(m, reason, q.name, exchange.name, q.features.deadLetterRoutingKey);
+      targets.clear();
+      this.route(exchange, dead.routingKeys, dead.headers, targets);
+      for (const target of targets) {
+        if (target.deleted || (reason !== 'rejected' && isDeathCycle(target.name, dead.headers))) continue;
+        target.enqueue(dead.message);
+      }
+    }
+  };
+
   // --- bindings -------------------------------------------------------------------------------
 
   bind(source: Exchange, destination: Destination, routingKey: string, args: FieldTable): void {
     if (source === this.defaultExchange || destination === this.defaultExchange) throw errors.defaultExchange();
+    source.validateBinding(args);
     const b: Binding = { source, destination, routingKey, arguments: args, key: bindingKey(routingKey, args) };
     if (!source.bind(b)) return;
     if (destination.kind === 'queue') destination.bindings.add(b);

@@ -187,7 +187,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         return;
       case MethodId.AccessRequest:
         // Deprecated 0-8 access control; still sent by some old clients.
-        this.send({ id: MethodId.AccessRequestOk });
+        this.send({ id: MethodId.AccessRequestOk, ticket: 1 });
         return;
       case MethodId.ChannelFlow:
         // RabbitMQ 3.x refuses to stop deliveries this way (consumers use prefetch instead).

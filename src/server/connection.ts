@@ -59,7 +59,10 @@ export class Connection {
     this.channelMax = ctx.options.channelMax;
     this.frameMax = ctx.options.frameMax;
     this.writer = new FrameWriter(socket, this.frameMax);
-    this.parser = new FrameParser(this.frameMax - 8, (t, ch, buf, s, e) => this.onFrame(t, ch, buf, s, e));
+    // RabbitMQ accepts payloads up to frame_max itself (8 bytes of slack over the spec) and
+    // names frame_max - 8 when refusing one; clients rely on the former, tests on the latter.
+    this.parser = new FrameParser(this.frameMax, (t, ch, buf, s, e) => this.onFrame(t, ch, buf, s, e));
+    this.parser.limitShown = this.frameMax - 8;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug('socket_error', { error: err.message }));
@@ -286,7 +289,8 @@ export class Connection {
     this.channelMax = channelMax;
     this.frameMax = frameMax;
     this.writer.frameMax = this.frameMax;
-    this.parser.maxPayload = this.frameMax - 8;
+    this.parser.maxPayload = this.frameMax;
+    this.parser.limitShown = this.frameMax - 8;
     this.heartbeat = heartbeat;
     this.state = 'open';
     this.startHeartbeats();

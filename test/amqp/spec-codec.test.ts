@@ -215,7 +215,7 @@ describe('method codec: golden bytes from the AMQP 0-9-1 spec', () => {
   });
 
   test('access.request-ok (0-8 access class) carries ticket 1, as RabbitMQ 3.10.8 and amqplib send it', () => {
-    assert.equal(encode({ id: MethodId.AccessRequestOk }).toString('hex'), '001e000b' + '0001');
+    assert.equal(encode({ id: MethodId.AccessRequestOk, ticket: 1 }).toString('hex'), '001e000b' + '0001');
     assert.deepEqual(amqplibPayload(MethodId.AccessRequestOk, {}), hex('001e 000b | 0001'));
   });
 

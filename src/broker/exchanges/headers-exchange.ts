@@ -2,6 +2,8 @@ import type { FieldTable, FieldValue } from '../../amqp/field-table.js';
 import { sameFieldValue } from '../../amqp/field-table.js';
 import type { Binding, Destination } from '../binding.js';
 import { Exchange } from '../exchange.js';
+import { errors } from '../errors.js';
+import { erlangBinary } from '../../amqp/octets.js';
 
 type MatchMode = 'all' | 'any' | 'all-with-x' | 'any-with-x';
 
@@ -29,6 +31,14 @@ export class HeadersExchange extends Exchange {
     }
   }
 
+  override validateBinding(args: FieldTable): void {
+    const raw = args['x-match'];
+    if (raw === undefined) return;
+    const s = Buffer.isBuffer(raw) ? raw.toString() : raw;
+    if (s === 'all' || s === 'any' || s === 'all-with-x' || s === 'any-with-x') return;
+    throw errors.preconditionFailed(`Invalid x-match field value ${erlangBinary(Buffer.from(String(s)))}; expected all, any, all-with-x, or any-with-x`);
+  }
+
   protected indexAdd(b: Binding): void {
     const raw = b.arguments['x-match'];
     const mode: MatchMode =
@@ -47,7 +57,7 @@ function matches(e: HeadersBinding, headers: FieldTable): boolean {
   const any = e.mode === 'any' || e.mode === 'any-with-x';
   if (e.required.length === 0) return !any; // no conditions: all → true, any → false (as RabbitMQ)
   for (const [key, want] of e.required) {
-    const ok = key in headers && (want === null || sameFieldValue(headers[key], want));
+    const ok = Object.hasOwn(headers, key) && (want === null || sameFieldValue(headers[key], want));
     if (any && ok) return true;
     if (!any && !ok) return false;
   }
