@@ -38,6 +38,10 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     apply: integer(1, 3_600_000, (o, n) => (o.handshakeTimeout = n / 1000)),
     doc: 'milliseconds a client has to complete the AMQP handshake (10000)',
   },
+  'disk_free_limit.absolute': {
+    apply: (value, key, into) => (into.diskFreeLimit = parseBytes(value, key)),
+    doc: 'publishers are blocked below this much free disk: bytes or 500MB, 2GB, ... (50MB)',
+  },
   'log.level': {
     apply: (value, key, into) => {
       const level = logLevels[value];
@@ -47,6 +51,18 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     doc: 'debug | info | warning | error | none (info)',
   },
 };
+
+const units: Record<string, number> = {
+  '': 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3,
+};
+
+/** RabbitMQ's information units: plain bytes, or a number with k/kB/KiB/M/MB/MiB/G/GB/GiB. */
+function parseBytes(value: string, key: string): number {
+  const m = /^(\d+)\s*([a-zA-Z]*)$/.exec(value);
+  const unit = m ? units[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new ConfigError(`${key}: expected bytes such as 50000000 or 50MB, got '${value}'`);
+  return Number(m[1]) * unit;
+}
 
 export interface ParsedConfig {
   options: Partial<BrokerOptions>;

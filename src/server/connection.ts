@@ -48,6 +48,11 @@ export class Connection {
   private closeTimer: NodeJS.Timeout | null = null;
   /** Deliveries paused because the socket's write buffer is full. */
   writeBlocked = false;
+  /** We sent connection.blocked and owe the client a connection.unblocked. */
+  private blockedNotified = false;
+  /** The client has published: a resource alarm stops reading from it. */
+  private publisher = false;
+  private readPaused = false;
 
   constructor(
     readonly socket: Socket,
@@ -147,6 +152,7 @@ export class Connection {
         if (end - start < 4) throw new FrameError(type, Buffer.from(buf.subarray(start, end)), 'unknown_frame');
         const m = this.decode(buf, start, end);
         if (channelId === 0) return this.onConnectionMethod(m);
+        if (m.id === MethodId.BasicPublish) this.notePublish();
         if ((m.id >>> 16) === ClassId.Connection) throw amqpError(ReplyCode.CommandInvalid, 'unimplemented method').withMethod(m.id);
         return this.onChannelFrame(channelId, type, buf, start, end, (ch) => ch.onMethod(m));
       }
@@ -316,13 +322,60 @@ export class Connection {
     });
   }
 
+  // --- resource alarms ------------------------------------------------------------------------
+
+  /** An alarm changed: tell the client and stop (or resume) reading publishes from it. */
+  onAlarm(active: boolean, reason: string): void {
+    if (this.state !== 'opened') return;
+    if (active) {
+      this.notifyBlocked(reason);
+      if (this.publisher) this.pauseReading();
+    } else {
+      if (this.blockedNotified) this.writer.method(0, { id: MethodId.ConnectionUnblocked });
+      this.blockedNotified = false;
+      this.resumeReading();
+    }
+  }
+
+  private notePublish(): void {
+    this.publisher = true;
+    if (!this.ctx.alarms.active) return;
+    this.notifyBlocked(this.ctx.alarms.reason);
+    this.pauseReading();
+  }
+
+  private notifyBlocked(reason: string): void {
+    if (this.blockedNotified) return;
+    const caps = this.clientProperties['capabilities'] as Record<string, unknown> | undefined;
+    if (caps?.['connection.blocked'] !== true) return;
+    this.blockedNotified = true;
+    this.writer.method(0, { id: MethodId.ConnectionBlocked, reason });
+  }
+
+  /** Stops reading after the current chunk: what was already received is still processed. */
+  private pauseReading(): void {
+    if (this.readPaused) return;
+    this.readPaused = true;
+    this.socket.pause();
+    this.log.info('connection_blocked', { reason: this.ctx.alarms.reason });
+  }
+
+  private resumeReading(): void {
+    if (!this.readPaused) return;
+    this.readPaused = false;
+    this.lastReceived = Date.now();
+    this.socket.resume();
+    this.log.info('connection_unblocked');
+  }
+
   // --- heartbeats -----------------------------------------------------------------------------
 
   private startHeartbeats(): void {
     if (this.heartbeat === 0) return;
     const intervalMs = (this.heartbeat * 1000) / 2;
     this.heartbeatTimer = setInterval(() => {
-      if (Date.now() - this.lastReceived > this.heartbeat * 2000) {
+      // A connection we stopped reading cannot be judged by what we received.
+      if (!this.readPaused && Date.now() - this.lastReceived > this.heartbeat * 2000) {
         this.log.warning('missed_heartbeats', { timeout_s: this.heartbeat });
         return this.destroy();
       }

@@ -18,6 +18,8 @@ export interface BrokerOptions {
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
+  /** disk_free_limit.absolute: below this many free bytes publishers are blocked. */
+  diskFreeLimit: number;
   /** Heartbeat interval proposed in connection.tune, seconds (0 disables). */
   heartbeat: number;
   frameMax: number;
@@ -36,6 +38,7 @@ export const defaultOptions: BrokerOptions = {
   defaultUser: 'guest',
   defaultPass: 'guest',
   defaultVhost: '/',
+  diskFreeLimit: 50_000_000,
   heartbeat: 60,
   frameMax: 131072,
   channelMax: 2047,
@@ -46,6 +49,8 @@ export const defaultOptions: BrokerOptions = {
 export interface RunningBroker {
   /** The AMQP port actually bound (useful with port 0). */
   readonly port: number;
+  /** Changes disk_free_limit at runtime; resolves once the alarm state has been re-evaluated. */
+  setDiskFreeLimit(bytes: number): Promise<void>;
   /** Stops listening, closes every connection with 320 CONNECTION_FORCED, releases resources. */
   close(): Promise<void>;
 }

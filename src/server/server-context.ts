@@ -3,6 +3,7 @@ import type { Broker } from '../broker/broker.js';
 import type { Logger } from '../log.js';
 import type { BrokerOptions } from './options.js';
 import type { DirectReplyRegistry } from './direct-reply.js';
+import type { Alarms } from './alarms.js';
 import type { Persistence } from '../store/persistence.js';
 
 /** What every connection shares: the model, the users, settings and logging. */
@@ -15,4 +16,5 @@ export interface ServerContext {
   readonly serverProperties: Record<string, unknown>;
   /** Durable storage; null for a purely in-memory broker (embedded tests). */
   readonly persistence: Persistence | null;
+  readonly alarms: Alarms;
 }

@@ -6,6 +6,7 @@ import { Logger } from '../log.js';
 import { ReplyCode } from '../amqp/spec.js';
 import { Connection } from './connection.js';
 import { DirectReplyRegistry } from './direct-reply.js';
+import { Alarms } from './alarms.js';
 import { defaultOptions } from './options.js';
 import type { BrokerOptions, RunningBroker } from './options.js';
 import type { ServerContext } from './server-context.js';
@@ -29,10 +30,17 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   }
   if (persistence) log.info('data_restored', { dir: options.dataDir, vhosts: broker.vhosts.size });
 
-  const ctx: ServerContext = {
-    broker, users, options, log, directReply: new DirectReplyRegistry(), serverProperties: serverProperties(), persistence,
-  };
   const connections = new Set<Connection>();
+  const alarms = new Alarms(options.dataDir, options.diskFreeLimit);
+  const ctx: ServerContext = {
+    broker, users, options, log, directReply: new DirectReplyRegistry(), serverProperties: serverProperties(), persistence, alarms,
+  };
+  alarms.onChange((active, reason) => {
+    log.warning(active ? 'alarm_set' : 'alarm_cleared', { resource: 'disk', reason, free_bytes: alarms.diskFree });
+    for (const c of connections) c.onAlarm(active, reason);
+  });
+  await alarms.check();
+  alarms.start();
   const server: Server = createServer((socket) => {
     connections.add(new Connection(socket, ctx, (c) => connections.delete(c)));
   });
@@ -43,6 +51,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   let closed = false;
   return {
     port,
+    setDiskFreeLimit: (bytes: number) => alarms.setDiskFreeLimit(bytes),
     async close() {
       if (closed) return;
       closed = true;
@@ -51,6 +60,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
       // Give clients a moment to answer close-ok, then cut whatever is left.
       await new Promise((r) => setTimeout(r, connections.size > 0 ? 100 : 0));
       for (const c of connections) c.destroy();
+      alarms.stop();
       await done;
       await persistence?.close();
       log.info('stopped');
