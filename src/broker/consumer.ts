@@ -11,7 +11,11 @@ export interface ConsumerOwner {
   /** The connection the consumer belongs to (exclusive-queue ownership). */
   readonly connectionOwner: object;
   canDeliver(consumer: Consumer): boolean;
-  deliver(consumer: Consumer, message: Message, redelivered: boolean): void;
+  /**
+   * Sends a delivery. `properties`, when given, replaces the message's stored property list on
+   * the wire (a quorum queue's x-delivery-count); the message itself stays as stored.
+   */
+  deliver(consumer: Consumer, message: Message, redelivered: boolean, properties?: Buffer): void;
   /** The queue went away (deleted): tell the client with a server-sent basic.cancel. */
   cancelledByServer(consumer: Consumer): void;
 }

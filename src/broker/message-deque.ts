@@ -1,11 +1,33 @@
 import type { Message } from './message.js';
 
 /**
+ * The ready messages of a queue in delivery order, as the queue uses them: a plain FIFO
+ * (MessageDeque) or one FIFO per priority level (PriorityDeque). `flags` are per-entry bits such
+ * as REDELIVERED; `lastFlags` are those of the entry most recently taken by shift().
+ */
+export interface ReadyQueue {
+  readonly length: number;
+  /** Sum of the body sizes of the messages held (x-max-length-bytes). */
+  readonly bytes: number;
+  readonly lastFlags: number;
+  push(m: Message, flags?: number): void;
+  /** Puts a message back at the head of its place in delivery order. */
+  unshift(m: Message, flags?: number): void;
+  /** The message shift() would return next. */
+  peek(): Message | undefined;
+  shift(): Message | undefined;
+  /** Empties the queue; returns how many messages it held. */
+  clear(): number;
+  /** Visits the messages (in no particular order). */
+  forEach(fn: (m: Message) => void): void;
+}
+
+/**
  * The ready messages of a queue: a growable ring buffer of message references with a parallel
  * byte of per-queue flags (redelivered). No wrapper object per queued message, so a deep queue
  * costs one pointer and one byte per entry on top of the shared message.
  */
-export class MessageDeque {
+export class MessageDeque implements ReadyQueue {
   private items: (Message | undefined)[];
   private flags: Uint8Array;
   private head = 0;

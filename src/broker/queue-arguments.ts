@@ -1,6 +1,7 @@
 import type { FieldTable, FieldValue } from '../amqp/field-table.js';
 import { displayFieldValue, numberOf, sameFieldValue, wireTypeName } from '../amqp/field-table.js';
 import { errors } from './errors.js';
+import { MAX_EXPIRY_MS } from './message-expiry.js';
 import type { QueueType } from './queue.js';
 
 /**
@@ -48,6 +49,14 @@ const positive: Validator = (v) => {
   return n < 0 ? `{value_negative,${n}}` : undefined;
 };
 
+/** TTLs: RabbitMQ's check_expiry (at most ten years). */
+const expiry = (base: Validator): Validator => (v) => {
+  const bad = base(v);
+  if (bad) return bad;
+  const n = numberOf(v)!;
+  return n > MAX_EXPIRY_MS ? `{value_too_large,${n}}` : undefined;
+};
+
 const maxPriority: Validator = (v) => {
   const bad = nonNegative(v);
   if (bad) return bad;
@@ -69,8 +78,8 @@ const boolArg: Validator = (v) => (typeof v === 'boolean' ? undefined : `"expect
 
 /** One validator per queue argument, as RabbitMQ checks them on declare (406 invalid arg). */
 const validators: Record<string, Validator> = {
-  'x-expires': positive,
-  'x-message-ttl': nonNegative,
+  'x-expires': expiry(positive),
+  'x-message-ttl': expiry(nonNegative),
   'x-max-length': nonNegative,
   'x-max-length-bytes': nonNegative,
   'x-max-priority': maxPriority,

@@ -1,8 +1,15 @@
 import type { FieldTable } from '../amqp/field-table.js';
 import type { Binding } from './binding.js';
 import type { Consumer } from './consumer.js';
+import type { DeathReason } from './dead-letter.js';
 import type { Message } from './message.js';
 import { MessageDeque, REDELIVERED } from './message-deque.js';
+import type { ReadyQueue } from './message-deque.js';
+import { expiresAt, Timer } from './message-expiry.js';
+import { withDeliveryCount } from './message-properties.js';
+import { PriorityDeque } from './priority-deque.js';
+import { queueFeatures } from './queue-features.js';
+import type { QueueFeatures } from './queue-features.js';
 import type { QueueJournal } from './queue-journal.js';
 
 export type QueueType = 'classic' | 'quorum' | 'stream';
@@ -16,14 +23,29 @@ export interface QueueOptions {
   type: QueueType;
 }
 
+/** A message handed out by basic.get. */
+export interface GetResult {
+  message: Message;
+  redelivered: boolean;
+  /** The property list to send when it differs from the stored one (quorum x-delivery-count). */
+  properties?: Buffer;
+}
+
 /**
- * A queue: ready messages in FIFO order, the consumers waiting for them, and the count of
+ * A queue: ready messages in delivery order, the consumers waiting for them, and the count of
  * messages delivered but not yet acknowledged. Delivery order per queue is preserved; among
  * consumers of the same priority, messages go round-robin to those with spare prefetch.
+ *
+ * The x-argument features (see QueueFeatures) live here too: message TTL (one timer, for the
+ * head), x-expires, length limits and overflow, priorities (the ready messages are then a
+ * PriorityDeque), single active consumer, and for quorum queues delivery counts and the delivery
+ * limit. Messages leaving dead go to `onDeadLetter`, which the vhost routes to the dead-letter
+ * exchange. A queue using none of them pays a few comparisons per message.
  */
 export class Queue {
   readonly kind = 'queue' as const;
-  readonly messages = new MessageDeque();
+  readonly features: QueueFeatures;
+  readonly messages: ReadyQueue;
   /** Consumers ordered by descending x-priority, then by arrival. */
   private consumerList: Consumer[] = [];
   private readonly cursors = new Map<number, number>();
@@ -34,16 +56,40 @@ export class Queue {
   private dispatching = false;
   private dispatchAgain = false;
   private hadConsumers = false;
+  /** Flags of the message most recently taken by takeHead(). */
+  private takenFlags = 0;
+  /** x-single-active-consumer: the consumer that gets every message; the others wait. */
+  private active: Consumer | null = null;
+  /** Consumers in the order they subscribed (single-active-consumer failover of quorum queues). */
+  private arrivals: Consumer[] | null = null;
+  /** Fires when the head message expires. */
+  private ttlTimer: Timer | null = null;
+  /** x-expires: fires when the queue has gone unused for that long. */
+  private expiryTimer: Timer | null = null;
+  /** Quorum queues: how often each message came back (x-delivery-count, x-delivery-limit). */
+  private readonly deliveryCounts: WeakMap<Message, number> | null;
+  /** Quorum reject-publish: over the limit, refusing publishes until back under 80% of it. */
+  private publishBlocked = false;
   /** Durable storage for this queue's persistent messages; null for transient queues. */
   journal: QueueJournal | null = null;
   /** Called when an auto-delete queue loses its last consumer. */
   onUnused: ((q: Queue) => void) | null = null;
+  /** Called when x-expires elapses with the queue unused: the owner deletes it. */
+  onExpired: ((q: Queue) => void) | null = null;
+  /** Messages that died here (only called when the queue has a dead-letter exchange). */
+  onDeadLetter: ((q: Queue, messages: Message[], reason: DeathReason) => void) | null = null;
 
   constructor(
     readonly vhost: string,
     readonly name: string,
     readonly options: QueueOptions,
-  ) {}
+  ) {
+    const f = (this.features = queueFeatures(options.arguments, options.type));
+    this.messages = f.maxPriority > 0 ? new PriorityDeque(f.maxPriority) : new MessageDeque();
+    this.deliveryCounts = options.type === 'quorum' ? new WeakMap() : null;
+    if (f.singleActiveConsumer) this.arrivals = [];
+    this.touch();
+  }
 
   get durable(): boolean { return this.options.durable; }
   get exclusiveOwner(): object | null { return this.options.exclusiveOwner; }
@@ -57,44 +103,206 @@ export class Queue {
   get hasExclusiveConsumer(): boolean {
     return this.consumerList.length > 0 && this.consumerList[0].exclusive;
   }
+  /** With x-single-active-consumer, the consumer currently receiving messages. */
+  get activeConsumer(): Consumer | null { return this.active; }
 
-  enqueue(m: Message): void {
+  // --- publishing -----------------------------------------------------------------------------
+
+  /**
+   * Takes a routed message. Returns false when the queue refuses it (x-overflow reject-publish
+   * or reject-publish-dlx over the limit): the publisher gets a basic.nack if it uses confirms.
+   */
+  enqueue(m: Message): boolean {
+    const f = this.features;
+    if (f.limited && f.overflow !== 'drop-head' && this.refuses(m)) {
+      if (m.storeId !== 0) this.journal?.removed(m);
+      return false;
+    }
+    if (m.arrivedAt === 0 && (m.ttl >= 0 || f.messageTtl >= 0)) m.arrivedAt = Date.now();
+    // A waiting consumer gets it straight away, whatever its TTL (RabbitMQ's attempt_delivery).
+    if (this.messages.length === 0 && this.consumerList.length > 0 && !this.dispatching) {
+      const c = this.nextConsumer();
+      if (c !== undefined) {
+        this.deliverTo(c, m, 0);
+        return true;
+      }
+    }
     this.messages.push(m);
-    if (this.consumerList.length > 0) this.dispatch();
+    if (this.dispatching) this.dispatchAgain = true;
+    if (f.limited) this.enforceLimits();
+    if ((m.ttl >= 0 || f.messageTtl >= 0) && this.messages.peek() === m) this.dropExpired();
+    return true;
   }
 
+  /** Whether a publish is refused by a reject-publish overflow policy (dead-lettering it for -dlx). */
+  private refuses(m: Message): boolean {
+    const f = this.features;
+    if (this.deliveryCounts !== null) return this.publishBlocked; // quorum: blocked until under 80%
+    if (this.messages.length + 1 <= f.maxLength && this.messages.bytes + m.body.length <= f.maxBytes) return false;
+    if (f.overflow === 'reject-publish-dlx') this.discard([m], 'maxlen', true); // enqueue journals the refusal
+    return true;
+  }
+
+  /** After a message was added: drop from the head while over a limit (or block publishers). */
+  private enforceLimits(): void {
+    const f = this.features;
+    const over = () => this.messages.length > f.maxLength || this.messages.bytes > f.maxBytes;
+    if (f.overflow !== 'drop-head') {
+      if (this.deliveryCounts !== null && over()) this.publishBlocked = true;
+      return;
+    }
+    let dropped: Message[] | null = null;
+    while (this.messages.length > 0 && over()) (dropped ??= []).push(this.messages.shift()!);
+    if (dropped !== null) {
+      this.discard(dropped, 'maxlen');
+      this.dropExpired();
+    }
+  }
+
+  // --- taking messages ------------------------------------------------------------------------
+
   /** Takes the head message for basic.get. */
-  get(noAck: boolean): { message: Message; redelivered: boolean } | undefined {
-    const message = this.messages.shift();
+  get(noAck: boolean): GetResult | undefined {
+    this.touch();
+    const message = this.takeHead();
     if (!message) return undefined;
     if (!noAck) this.unackedCount++;
     this.journalDelivery(message, noAck);
-    return { message, redelivered: (this.messages.lastFlags & REDELIVERED) !== 0 };
+    const redelivered = (this.takenFlags & REDELIVERED) !== 0;
+    if (this.deliveryCounts !== null) {
+      // Quorum queues put x-delivery-count on every basic.get, 0 the first time.
+      const n = this.deliveryCounts.get(message) ?? 0;
+      return { message, redelivered, properties: withDeliveryCount(message.properties, n) };
+    }
+    return { message, redelivered };
   }
 
-  /** An unacknowledged delivery was acked (or dropped by reject/nack without requeue). */
+  /**
+   * Removes the head for delivery, first dropping any expired messages in front of it; then
+   * deals with the next head (expired already, or the TTL timer set for it), as RabbitMQ does
+   * after each fetch, so counts reported right after never include expired heads.
+   */
+  private takeHead(): Message | undefined {
+    this.dropExpired();
+    const m = this.messages.shift();
+    if (m === undefined) return undefined;
+    this.takenFlags = this.messages.lastFlags;
+    this.dropExpired();
+    if (this.publishBlocked) this.maybeUnblock();
+    return m;
+  }
+
+  private deliverTo(c: Consumer, m: Message, flags: number): void {
+    if (!c.noAck) {
+      this.unackedCount++;
+      c.unacked++;
+    }
+    this.journalDelivery(m, c.noAck);
+    const count = this.deliveryCounts?.get(m);
+    // Quorum queues add x-delivery-count to consumer deliveries once a message has come back.
+    if (count !== undefined) c.owner.deliver(c, m, true, withDeliveryCount(m.properties, count));
+    else c.owner.deliver(c, m, (flags & REDELIVERED) !== 0);
+  }
+
+  // --- settling -------------------------------------------------------------------------------
+
+  /** An unacknowledged delivery was acked (or rejected, or dead-lettered): it is gone. */
   settled(m: Message): void {
     if (this.unackedCount > 0) this.unackedCount--;
     if (m.storeId !== 0) this.journal?.removed(m);
   }
 
-  /** Puts unacknowledged messages back, in their original order, ahead of newer ones. */
-  requeue(messages: Message[]): void {
-    for (let i = messages.length - 1; i >= 0; i--) {
-      const m = messages[i];
-      if (this.deleted) {
-        this.settled(m);
-        continue;
-      }
-      if (this.unackedCount > 0) this.unackedCount--;
-      this.messages.unshift(m, REDELIVERED);
+  /** Unacknowledged deliveries rejected without requeue: they die (reason rejected). */
+  reject(messages: Message[]): void {
+    for (const m of messages) this.settled(m);
+    this.discard(messages, 'rejected', true);
+  }
+
+  /**
+   * Puts unacknowledged messages back. Classic queues put them ahead of newer ones in their
+   * original order. Quorum queues count the return (x-delivery-count) and dead-letter a message
+   * returned more than x-delivery-limit times; as in RabbitMQ 3.10 they put messages from
+   * nack/reject/recover at the back, and those of a closed channel or connection (`released`)
+   * at the front.
+   */
+  requeue(messages: Message[], released = false): void {
+    if (this.deleted) {
+      for (const m of messages) this.settled(m);
+      return;
     }
-    if (!this.deleted) this.dispatch();
+    this.unackedCount = Math.max(0, this.unackedCount - messages.length);
+    const counts = this.deliveryCounts;
+    if (counts === null) {
+      for (let i = messages.length - 1; i >= 0; i--) this.messages.unshift(messages[i], REDELIVERED);
+    } else {
+      const limit = this.features.deliveryLimit;
+      const front: Message[] = [];
+      let dead: Message[] | null = null;
+      for (const m of messages) {
+        const n = (counts.get(m) ?? 0) + 1;
+        if (n > limit) {
+          (dead ??= []).push(m);
+          continue;
+        }
+        counts.set(m, n);
+        if (released) front.push(m);
+        else this.messages.push(m, REDELIVERED);
+      }
+      for (let i = front.length - 1; i >= 0; i--) this.messages.unshift(front[i], REDELIVERED);
+      if (dead !== null) this.discard(dead, 'delivery_limit');
+      if (this.features.limited) this.enforceLimits();
+    }
+    this.dropExpired();
+    this.dispatch();
   }
 
   purge(): number {
     this.journalPurge();
-    return this.messages.clear();
+    const n = this.messages.clear();
+    if (this.publishBlocked) this.maybeUnblock();
+    return n;
+  }
+
+  // --- expiry and dead-lettering --------------------------------------------------------------
+
+  /**
+   * Drops expired messages from the head (dead-lettering them with reason expired) and sets the
+   * TTL timer for the first one that has not expired. Only the head is looked at: an expired
+   * message behind a live one waits (and counts) until it reaches the head, as in RabbitMQ.
+   */
+  private dropExpired(): void {
+    let head = this.messages.peek();
+    const queueTtl = this.features.messageTtl;
+    if (head === undefined || (head.ttl < 0 && queueTtl < 0)) return;
+    const now = Date.now();
+    let expired: Message[] | null = null;
+    do {
+      const at = expiresAt(head, queueTtl);
+      if (at > now) {
+        if (at !== Infinity) (this.ttlTimer ??= new Timer(this.onTtlTimer)).setNoLaterThan(at, now);
+        break;
+      }
+      this.messages.shift();
+      (expired ??= []).push(head);
+      head = this.messages.peek();
+    } while (head !== undefined);
+    if (expired !== null) {
+      if (this.publishBlocked) this.maybeUnblock();
+      this.discard(expired, 'expired');
+    }
+  }
+
+  private readonly onTtlTimer = (): void => {
+    if (!this.deleted) this.dropExpired();
+  };
+
+  /**
+   * Messages leave the queue dead: to the dead-letter exchange if there is one. `journaled`: their
+   * removal was already reported to the journal.
+   */
+  private discard(messages: Message[], reason: DeathReason, journaled = false): void {
+    if (!journaled && this.journal !== null) for (const m of messages) if (m.storeId !== 0) this.journal.removed(m);
+    if (this.features.deadLetterExchange !== undefined) this.onDeadLetter?.(this, messages, reason);
   }
 
   /** Tells the journal about a delivery: a no-ack delivery is the end of the message here. */
@@ -113,12 +321,41 @@ export class Queue {
     if (stored.length > 0) this.journal.purged(stored);
   }
 
+  /** Quorum reject-publish lets publishers in again once at most 80% of the limit is used. */
+  private maybeUnblock(): void {
+    const f = this.features;
+    if (this.messages.length <= Math.trunc(f.maxLength * 0.8) && this.messages.bytes <= Math.trunc(f.maxBytes * 0.8)) {
+      this.publishBlocked = false;
+    }
+  }
+
+  /**
+   * The queue was used (declared, or read with basic.get): restarts the x-expires countdown,
+   * which only runs while the queue has no consumers.
+   */
+  touch(): void {
+    const expires = this.features.expires;
+    if (expires < 0 || this.consumerList.length > 0 || this.deleted) return;
+    (this.expiryTimer ??= new Timer(this.onExpiryTimer)).set(Date.now() + expires);
+  }
+
+  private readonly onExpiryTimer = (): void => {
+    if (!this.deleted && this.consumerList.length === 0) this.onExpired?.(this);
+  };
+
+  // --- consumers ------------------------------------------------------------------------------
+
   addConsumer(c: Consumer): void {
     const list = this.consumerList;
     let i = list.length;
     while (i > 0 && list[i - 1].priority < c.priority) i--;
     list.splice(i, 0, c);
+    if (this.arrivals !== null) {
+      this.arrivals.push(c);
+      this.active ??= c; // the first consumer stays active; later ones, whatever their priority, wait
+    }
     this.hadConsumers = true;
+    this.expiryTimer?.clear();
     this.dispatch();
   }
 
@@ -126,8 +363,19 @@ export class Queue {
     const i = this.consumerList.indexOf(c);
     if (i < 0) return;
     this.consumerList.splice(i, 1);
-    if (this.consumerList.length === 0 && this.autoDelete && this.hadConsumers && !this.deleted) {
-      this.onUnused?.(this);
+    if (this.arrivals !== null) {
+      this.arrivals.splice(this.arrivals.indexOf(c), 1);
+      if (this.active === c) {
+        // Failover: classic queues pick the highest-priority waiting consumer (earliest first),
+        // quorum queues (3.10) the one waiting longest.
+        const list = this.deliveryCounts !== null ? this.arrivals : this.consumerList;
+        this.active = list.length > 0 ? list[0] : null;
+        if (this.active !== null) this.dispatch();
+      }
+    }
+    if (this.consumerList.length === 0) {
+      if (this.autoDelete && this.hadConsumers && !this.deleted) this.onUnused?.(this);
+      else this.touch();
     }
   }
 
@@ -147,14 +395,9 @@ export class Queue {
         while (this.messages.length > 0 && this.consumerList.length > 0) {
           const c = this.nextConsumer();
           if (c === undefined) break;
-          const m = this.messages.shift()!;
-          const redelivered = (this.messages.lastFlags & REDELIVERED) !== 0;
-          if (!c.noAck) {
-            this.unackedCount++;
-            c.unacked++;
-          }
-          this.journalDelivery(m, c.noAck);
-          c.owner.deliver(c, m, redelivered);
+          const m = this.takeHead();
+          if (m === undefined) break;
+          this.deliverTo(c, m, this.takenFlags);
         }
       } while (this.dispatchAgain && !this.deleted);
     } finally {
@@ -164,6 +407,10 @@ export class Queue {
 
   /** The consumer to serve next: highest priority level with capacity, round-robin within it. */
   private nextConsumer(): Consumer | undefined {
+    if (this.arrivals !== null) {
+      const a = this.active;
+      return a !== null && a.owner.canDeliver(a) ? a : undefined;
+    }
     const list = this.consumerList;
     let start = 0;
     while (start < list.length) {
@@ -189,9 +436,13 @@ export class Queue {
   markDeleted(): number {
     this.deleted = true;
     this.journalPurge();
+    this.ttlTimer?.clear();
+    this.expiryTimer?.clear();
     const n = this.messages.clear();
     const consumers = this.consumerList;
     this.consumerList = [];
+    this.active = null;
+    if (this.arrivals !== null) this.arrivals = [];
     for (const c of consumers) c.owner.cancelledByServer(c);
     return n;
   }

@@ -11,6 +11,7 @@ import type { ConsumerOwner } from '../broker/consumer.js';
 import { errors } from '../broker/errors.js';
 import type { Exchange } from '../broker/exchange.js';
 import { Message } from '../broker/message.js';
+import { parseExpiration } from '../broker/message-expiry.js';
 import type { Queue } from '../broker/queue.js';
 import type { VHost } from '../broker/vhost.js';
 import type { Connection } from './connection.js';
@@ -319,7 +320,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     }
     if (queueName === REPLY_TO_QUEUE) return this.consumeReplies(tag, noAck, noWait);
     const q = this.vhost.queue(this.queueName(queueName), this.connection);
-    if (q.hasExclusiveConsumer || (exclusive && q.consumerCount > 0)) throw errors.exclusiveConsumer(q.name, this.vhost.name);
+    // A single-active-consumer queue refuses exclusive consumers outright.
+    if (q.hasExclusiveConsumer || (exclusive && (q.consumerCount > 0 || q.features.singleActiveConsumer))) {
+      throw errors.exclusiveConsumer(q.name, this.vhost.name);
+    }
     const priority = numberOf(args['x-priority']) ?? 0;
     const c = new Consumer(tag, q, this, noAck, exclusive, priority, this.consumerPrefetch, args ?? noTable);
     this.consumers.set(tag, c);
@@ -355,7 +359,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     return c.hasCredit && (this.channelPrefetch === 0 || this.consumerUnacked < this.channelPrefetch);
   }
 
-  deliver(c: Consumer, message: Message, redelivered: boolean): void {
+  deliver(c: Consumer, message: Message, redelivered: boolean, properties = message.properties): void {
     const deliveryTag = this.nextDeliveryTag++;
     if (!c.noAck) {
       this.unacked.set(deliveryTag, { queue: c.queue, message, consumer: c });
@@ -365,7 +369,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       this.id,
       { id: MethodId.BasicDeliver, consumerTag: c.tag, deliveryTag, redelivered, exchange: message.exchange, routingKey: message.routingKey },
       ClassId.Basic,
-      message.properties,
+      properties,
       message.body,
     );
   }
@@ -414,7 +418,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         exchange: got.message.exchange, routingKey: got.message.routingKey, messageCount: q.messageCount,
       },
       ClassId.Basic,
-      got.message.properties,
+      got.properties ?? got.message.properties,
       got.message.body,
     );
   }
@@ -453,7 +457,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     this.settle(taken.map(([, u]) => u), how);
   }
 
-  /** Applies acks or rejects to the queues, then lets freed credit pull more messages. */
+  /**
+   * Applies acks or rejects to the queues, then lets freed credit pull more messages. Rejects
+   * without requeue dead-letter (reason rejected) where the queue has a dead-letter exchange.
+   */
   private settle(deliveries: Unacked[], how: 'ack' | 'drop' | 'requeue'): void {
     const byQueue = new Map<Queue, Message[]>();
     for (const u of deliveries) {
@@ -461,15 +468,18 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         u.consumer.unacked--;
         this.consumerUnacked--;
       }
-      if (how === 'requeue') {
+      if (how === 'ack') {
+        u.queue.settled(u.message);
+      } else {
         let list = byQueue.get(u.queue);
         if (!list) byQueue.set(u.queue, (list = []));
         list.push(u.message);
-      } else {
-        u.queue.settled(u.message);
       }
     }
-    for (const [q, msgs] of byQueue) q.requeue(msgs);
+    for (const [q, msgs] of byQueue) {
+      if (how === 'requeue') q.requeue(msgs);
+      else q.reject(msgs);
+    }
     this.resumeDeliveries();
   }
 
@@ -495,6 +505,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       props.replyTo = this.replyName;
       properties = encodeProperties(props);
     }
+    const ttl = parseExpiration(props.expiration);
     const headers = props.headers;
     let routingKeys: string[] = [m.routingKey];
     if (headers !== undefined && (headers['CC'] !== undefined || headers['BCC'] !== undefined)) {
@@ -505,7 +516,8 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         properties = encodeProperties(props);
       }
     }
-    const message = new Message(m.exchange, m.routingKey, properties, body, props.deliveryMode === 2, props.priority ?? 0);
+    const message = new Message(m.exchange, m.routingKey, properties, body, props.deliveryMode === 2, props.priority ?? 0, ttl,
+      routingKeys.length > 1 ? routingKeys : undefined);
     const seq = this.confirms ? this.confirms.next() : 0;
 
     if (exchange === v.defaultExchange && m.routingKey.startsWith(REPLY_TO_PREFIX)) {
@@ -523,9 +535,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       return;
     }
     const stored = this.persistence?.storeMessage(message, queues) ?? false;
-    this.deliverRouted(message, queues, m.mandatory);
+    const accepted = this.deliverRouted(message, queues, m.mandatory);
     if (seq === 0) return;
-    if (!stored) return this.confirms!.settle(seq, true);
+    // A queue refusing the message (x-overflow reject-publish) makes it a nack.
+    if (!accepted || !stored) return this.confirms!.settle(seq, accepted);
     // A stored message is confirmed only once the fdatasync covering it has completed.
     const confirms = this.confirms!;
     this.persistence!.afterDurable((err) => confirms.settle(seq, !err));
@@ -535,12 +548,15 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     return this.connection.ctx.persistence;
   }
 
-  private deliverRouted(message: Message, queues: Set<Queue>, mandatory: boolean): void {
+  /** Returns false when a queue refused the message (x-overflow reject-publish). */
+  private deliverRouted(message: Message, queues: Set<Queue>, mandatory: boolean): boolean {
     if (queues.size === 0) {
       if (mandatory) this.returnMessage(message);
-      return;
+      return true;
     }
-    for (const q of queues) if (!q.deleted) q.enqueue(message);
+    let accepted = true;
+    for (const q of queues) if (!q.deleted && !q.enqueue(message)) accepted = false;
+    return accepted;
   }
 
   private returnMessage(message: Message): void {
@@ -614,7 +630,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       if (!list) byQueue.set(u.queue, (list = []));
       list.push(u.message);
     }
-    for (const [q, msgs] of byQueue) q.requeue(msgs);
+    for (const [q, msgs] of byQueue) q.requeue(msgs, true);
   }
 }
 
