@@ -250,8 +250,9 @@ export class Queue {
       }
       for (let i = front.length - 1; i >= 0; i--) this.messages.unshift(front[i], REDELIVERED);
       if (dead !== null) this.discard(dead, 'delivery_limit');
-      if (this.features.limited) this.enforceLimits();
     }
+    // Requeued messages count against the length limit too (drop-head may drop them again).
+    if (this.features.limited) this.enforceLimits();
     this.dropExpired();
     this.dispatch();
   }
