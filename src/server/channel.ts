@@ -615,8 +615,6 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     this.state = 'closing';
     this.confirms?.stop();
     this.pending = null;
-    for (const c of this.consumers.values()) c.queue.removeConsumer(c);
-    this.consumers.clear();
     if (this.replyName !== null) this.connection.ctx.directReply.unregister(this.replyName);
     this.replyName = null;
     this.replyConsumerTag = null;
@@ -630,7 +628,11 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       if (!list) byQueue.set(u.queue, (list = []));
       list.push(u.message);
     }
+    // Unacked messages go back before the consumers go away (this channel no longer takes
+    // deliveries), so a consumer taking over (single active consumer) gets them first, in order.
     for (const [q, msgs] of byQueue) q.requeue(msgs, true);
+    for (const c of this.consumers.values()) c.queue.removeConsumer(c);
+    this.consumers.clear();
   }
 }
 
