@@ -62,6 +62,12 @@ export class Queue {
   private active: Consumer | null = null;
   /** Consumers in the order they subscribed (single-active-consumer failover of quorum queues). */
   private arrivals: Consumer[] | null = null;
+  /**
+   * Messages here may expire: the queue has x-message-ttl, or a message with an expiration
+   * property was enqueued (sticky). Keeps TTL checks off the path of queues that never use TTL;
+   * code putting messages into `messages` directly (recovery) must set it for such messages.
+   */
+  mayExpire: boolean;
   /** Fires when the head message expires. */
   private ttlTimer: Timer | null = null;
   /** x-expires: fires when the queue has gone unused for that long. */
@@ -86,6 +92,7 @@ export class Queue {
   ) {
     const f = (this.features = queueFeatures(options.arguments, options.type));
     this.messages = f.maxPriority > 0 ? new PriorityDeque(f.maxPriority) : new MessageDeque();
+    this.mayExpire = f.messageTtl >= 0;
     this.deliveryCounts = options.type === 'quorum' ? new WeakMap() : null;
     if (f.singleActiveConsumer) this.arrivals = [];
     this.touch();
@@ -118,7 +125,8 @@ export class Queue {
       if (m.storeId !== 0) this.journal?.removed(m);
       return false;
     }
-    if (m.arrivedAt === 0 && (m.ttl >= 0 || f.messageTtl >= 0)) m.arrivedAt = Date.now();
+    if (m.ttl >= 0) this.mayExpire = true;
+    if (m.arrivedAt === 0 && this.mayExpire) m.arrivedAt = Date.now();
     // A waiting consumer gets it straight away, whatever its TTL (RabbitMQ's attempt_delivery).
     if (this.messages.length === 0 && this.consumerList.length > 0 && !this.dispatching) {
       const c = this.nextConsumer();
@@ -130,7 +138,7 @@ export class Queue {
     this.messages.push(m);
     if (this.dispatching) this.dispatchAgain = true;
     if (f.limited) this.enforceLimits();
-    if ((m.ttl >= 0 || f.messageTtl >= 0) && this.messages.peek() === m) this.dropExpired();
+    if (this.mayExpire && this.messages.peek() === m) this.dropExpired();
     return true;
   }
 
@@ -163,7 +171,7 @@ export class Queue {
 
   /** Takes the head message for basic.get. */
   get(noAck: boolean): GetResult | undefined {
-    this.touch();
+    if (this.expiryTimer !== null) this.touch();
     const message = this.takeHead();
     if (!message) return undefined;
     if (!noAck) this.unackedCount++;
@@ -183,11 +191,11 @@ export class Queue {
    * after each fetch, so counts reported right after never include expired heads.
    */
   private takeHead(): Message | undefined {
-    this.dropExpired();
+    if (this.mayExpire) this.dropExpired();
     const m = this.messages.shift();
     if (m === undefined) return undefined;
     this.takenFlags = this.messages.lastFlags;
-    this.dropExpired();
+    if (this.mayExpire) this.dropExpired();
     if (this.publishBlocked) this.maybeUnblock();
     return m;
   }
@@ -278,6 +286,7 @@ export class Queue {
     const now = Date.now();
     let expired: Message[] | null = null;
     do {
+      if (head.arrivedAt === 0) head.arrivedAt = now; // put here without enqueue (recovery): counts from now
       const at = expiresAt(head, queueTtl);
       if (at > now) {
         if (at !== Infinity) (this.ttlTimer ??= new Timer(this.onTtlTimer)).setNoLaterThan(at, now);
