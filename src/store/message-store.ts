@@ -1,6 +1,8 @@
+import { SegmentLiveness } from './live-index.js';
 import { RecordType, RecordWriter } from './record.js';
-import type { DecodedRecord } from './record.js';
+import type { DecodedRecord, PublishPayload } from './record.js';
 import { SegmentLog } from './segment-log.js';
+import { decodeRecord } from './record.js';
 
 /** A message found in the log at start, for one queue. */
 export interface RecoveredMessage {
@@ -16,17 +18,22 @@ export interface RecoveredMessage {
 interface ReplayEntry {
   id: number;
   segment: number;
+  moved: boolean;
   exchange: string;
   routingKey: string;
   properties: Buffer;
   body: Buffer;
   queues: Set<string>;
+  /** Routed to several queues: tracked per queue, even once only one still holds it. */
+  fanout: boolean;
   delivered: Set<string> | null;
 }
 
 export interface MessageStoreOptions {
   dir: string;
   segmentSize?: number;
+  /** Compact the oldest segment once at most this fraction of its messages is live (0.5). */
+  compactBelow?: number;
 }
 
 /**
@@ -34,6 +41,11 @@ export interface MessageStoreOptions {
  * calls publish/ack/delivered/purge as things happen; records are gathered and written once per
  * event-loop turn, and `afterDurable` callbacks (publisher confirms, tx.commit-ok) run when the
  * sync covering them completes. Queues are named by `queueKey(vhost, name)`.
+ *
+ * Disk use follows live data: segments are deleted oldest-first once nothing in them is live
+ * (oldest-first, so an ack record never disappears while the message it acknowledges still
+ * exists in an older segment), and an old segment that is mostly dead is compacted: its live
+ * messages are copied forward as Moved records, after which it is deleted.
  */
 export class MessageStore {
   private readonly log: SegmentLog;
@@ -43,23 +55,35 @@ export class MessageStore {
   private durableWaiters: ((err?: Error) => void)[] = [];
   private readonly pendingAcks = new Map<string, number[]>();
   private readonly pendingDelivered = new Map<string, number[]>();
-  /** Live (message, queue) references per segment; a segment with none can go. */
-  private readonly liveRefs = new Map<number, number>();
-  /** First message id published in each segment, ascending (id → segment lookup). */
-  private readonly segmentFirstId: { segment: number; firstId: number }[] = [];
-  /** Ids written in the current batch with their reference counts, assigned a segment at flush. */
-  private batchRefs = 0;
+  /** Releases to apply once the current batch has landed (publishes first, then releases). */
+  private pendingReleases: [number, string][] = [];
+  /** Liveness per segment, oldest first. */
+  private readonly segments: SegmentLiveness[] = [];
+  /** Publishes in the unwritten batch: first id and queues of multi-queue messages. */
   private batchFirstId = 0;
+  private batchMulti: [number, string[]][] = [];
+  private batchMoved: [number, string[]][] = [];
+  private readonly compactBelow: number;
+  /** Messages whose live copy is a Moved record, and the segment holding it. */
+  private readonly movedIndex = new Map<number, SegmentLiveness>();
   readonly recovered = new Map<string, RecoveredMessage[]>();
 
   private constructor(opts: MessageStoreOptions) {
+    this.compactBelow = opts.compactBelow ?? 0.5;
     const replay = new Map<number, ReplayEntry>();
+    const ranges = new Map<number, [number, number]>();
     let maxId = 0;
     this.log = SegmentLog.open(opts.dir, opts.segmentSize ?? 8 * 1024 * 1024, (r, segment) => {
       maxId = Math.max(maxId, r.id);
+      if (r.type === RecordType.Publish) {
+        const range = ranges.get(segment);
+        if (!range) ranges.set(segment, [r.id, r.id + 1]);
+        else range[1] = r.id + 1;
+      }
       applyRecord(replay, r, segment);
     });
     this.nextMessageId = maxId + 1;
+    this.rebuildLiveness(replay, ranges);
     this.collectRecovered(replay);
     this.dropDeadSegments();
   }
@@ -78,9 +102,9 @@ export class MessageStore {
   }
 
   publish(id: number, queues: string[], exchange: string, routingKey: string, properties: Buffer, body: Buffer): void {
-    if (this.batchRefs === 0 && this.batchFirstId === 0) this.batchFirstId = id;
+    if (this.batchFirstId === 0) this.batchFirstId = id;
     this.batch.publish(RecordType.Publish, id, { queues, exchange, routingKey, properties, body });
-    this.batchRefs += queues.length;
+    if (queues.length > 1) this.batchMulti.push([id, queues]);
     this.schedule();
   }
 
@@ -102,9 +126,13 @@ export class MessageStore {
 
   /** Every message of `queue` up to now is gone (purge or delete); `ids` are the ones it held. */
   purge(queue: string, ids: readonly number[]): void {
-    this.pendingAcks.delete(queue);
+    const acks = this.pendingAcks.get(queue);
+    if (acks) {
+      for (const id of acks) this.pendingReleases.push([id, queue]);
+      this.pendingAcks.delete(queue);
+    }
     this.batch.purge(queue, this.nextMessageId - 1);
-    for (const id of ids) this.release(id);
+    for (const id of ids) this.pendingReleases.push([id, queue]);
     this.schedule();
   }
 
@@ -126,7 +154,7 @@ export class MessageStore {
     this.flushScheduled = false;
     for (const [queue, ids] of this.pendingAcks) {
       this.batch.idList(RecordType.Ack, queue, ids);
-      for (const id of ids) this.release(id);
+      for (const id of ids) this.pendingReleases.push([id, queue]);
     }
     this.pendingAcks.clear();
     for (const [queue, ids] of this.pendingDelivered) this.batch.idList(RecordType.Delivered, queue, ids);
@@ -139,75 +167,136 @@ export class MessageStore {
         landed = this.log.append(this.batch.view());
       } catch (err) {
         this.batch.reset();
+        this.forgetBatch();
         for (const w of waiters) w(err as Error);
         return;
       }
       this.batch.reset();
-      if (this.batchRefs > 0) {
-        const seg = landed.segment;
-        this.liveRefs.set(seg, (this.liveRefs.get(seg) ?? 0) + this.batchRefs);
-        const last = this.segmentFirstId.at(-1);
-        if (!last || last.segment !== seg) this.segmentFirstId.push({ segment: seg, firstId: this.batchFirstId });
-      }
-      this.batchRefs = 0;
-      this.batchFirstId = 0;
+      this.account(landed.segment);
     }
+    for (const [id, queue] of this.pendingReleases) this.segmentOf(id)?.release(id, queue);
+    this.pendingReleases = [];
     if (waiters.length > 0) {
       this.log.syncer.whenSynced(this.log.position, (err) => {
         for (const w of waiters) w(err);
       });
     }
     this.dropDeadSegments();
+    this.maybeCompact();
   }
 
-  private release(id: number): void {
-    const seg = this.segmentOf(id);
-    if (seg === undefined) {
-      // Still in the unwritten batch: it never reaches a segment count.
-      if (id >= this.batchFirstId && this.batchFirstId !== 0) this.batchRefs--;
-      return;
+  /** Records which segment the batch's publishes and moved messages landed in. */
+  private account(segment: number): void {
+    let info = this.segments.at(-1);
+    if (!info || info.segment !== segment) {
+      info = new SegmentLiveness(segment, this.batchFirstId || this.nextMessageId);
+      this.segments.push(info);
     }
-    const n = (this.liveRefs.get(seg) ?? 0) - 1;
-    this.liveRefs.set(seg, Math.max(0, n));
+    // Every id reserved since the last batch was published in this one (newId, then publish).
+    if (this.batchFirstId !== 0) info.extend(this.nextMessageId);
+    for (const [id, queues] of this.batchMulti) info.multi.set(id, new Set(queues));
+    for (const [id, queues] of this.batchMoved) {
+      this.segmentOf(id)?.movedOut(id);
+      info.addMoved(id, queues);
+      this.movedIndex.set(id, info);
+    }
+    this.forgetBatch();
   }
 
-  private segmentOf(id: number): number | undefined {
-    const list = this.segmentFirstId;
+  private forgetBatch(): void {
+    this.batchFirstId = 0;
+    this.batchMulti = [];
+    this.batchMoved = [];
+  }
+
+  /** The segment whose liveness covers message `id`: where its latest copy lives. */
+  private segmentOf(id: number): SegmentLiveness | undefined {
+    const moved = this.movedIndex.get(id);
+    if (moved) {
+      if (moved.moved.has(id)) return moved;
+      this.movedIndex.delete(id);
+    }
     let lo = 0;
-    let hi = list.length - 1;
-    let found: number | undefined;
+    let hi = this.segments.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid].firstId <= id) {
-        found = list[mid].segment;
-        lo = mid + 1;
-      } else hi = mid - 1;
+      const s = this.segments[mid];
+      if (id < s.firstId) hi = mid - 1;
+      else if (id >= s.endId) lo = mid + 1;
+      else return s;
     }
-    if (found === undefined) return undefined;
-    // An id beyond everything flushed belongs to the current batch.
-    if (this.batchFirstId !== 0 && id >= this.batchFirstId) return undefined;
-    return found;
+    return undefined;
   }
 
-  /** Deletes oldest segments whose messages are all gone (oldest-first keeps acks sound). */
+  /** Deletes oldest segments whose messages are all gone. */
   private dropDeadSegments(): void {
     for (;;) {
-      const ids = this.log.segmentIds;
-      const oldest = ids[0];
+      const oldest = this.log.segmentIds[0];
       if (oldest === undefined || oldest === this.log.currentSegment) return;
-      if ((this.liveRefs.get(oldest) ?? 0) > 0) return;
+      const info = this.segments[0];
+      if (info && info.segment === oldest && info.live > 0) return;
+      if (info && info.segment === oldest) this.segments.shift();
       this.log.dropOldest();
-      this.liveRefs.delete(oldest);
-      while (this.segmentFirstId.length > 0 && this.segmentFirstId[0].segment <= oldest) this.segmentFirstId.shift();
+    }
+  }
+
+  /**
+   * Copies the live messages of the oldest segment forward when most of it is dead, so one
+   * long-lived message cannot pin every segment written after it.
+   */
+  private maybeCompact(): void {
+    const info = this.segments[0];
+    if (!info || info.segment === this.log.currentSegment || this.segments.length < 3) return;
+    const total = info.endId - info.firstId + info.moved.size;
+    if (total === 0 || info.live > total * this.compactBelow || this.compacting === info.segment) return;
+    this.compacting = info.segment;
+    const data = this.log.readSegment(info.segment);
+    for (let at = 0; ; ) {
+      const r = decodeRecord(data, at, data.length);
+      if (!r) break;
+      at += r.length;
+      if ((r.type !== RecordType.Publish && r.type !== RecordType.Moved) || !info.holds(r.id) || !info.isLive(r.id)) continue;
+      if (r.type === RecordType.Publish && info.moved.has(r.id)) continue;
+      const queues = info.queuesOf(r.id) ?? r.publish!.queues;
+      const p: PublishPayload = { ...r.publish!, queues };
+      this.batch.publish(RecordType.Moved, r.id, p);
+      this.batchMoved.push([r.id, queues]);
+    }
+    this.schedule();
+  }
+  private compacting = 0;
+
+  private rebuildLiveness(replay: Map<number, ReplayEntry>, ranges: Map<number, [number, number]>): void {
+    const segIds = [...ranges.keys()];
+    for (const e of replay.values()) if (!ranges.has(e.segment)) segIds.push(e.segment);
+    let lastEnd = 1;
+    for (const seg of [...new Set(segIds)].sort((a, b) => a - b)) {
+      const range = ranges.get(seg);
+      // A segment without publishes gets an empty id range where it sits, keeping ranges sorted.
+      const info = new SegmentLiveness(seg, range ? range[0] : lastEnd);
+      if (range) {
+        lastEnd = range[1];
+        info.extend(range[1]);
+        for (let id = range[0]; id < range[1]; id++) {
+          const e = replay.get(id);
+          if (!e || e.segment !== seg) info.markGone(id);
+        }
+      }
+      this.segments.push(info);
+    }
+    const bySegment = new Map(this.segments.map((s) => [s.segment, s]));
+    for (const e of replay.values()) {
+      const info = bySegment.get(e.segment)!;
+      if (e.moved) {
+        info.addMoved(e.id, [...e.queues]);
+        this.movedIndex.set(e.id, info);
+      } else if (e.fanout) info.multi.set(e.id, new Set(e.queues));
     }
   }
 
   private collectRecovered(replay: Map<number, ReplayEntry>): void {
     const entries = [...replay.values()].sort((a, b) => a.id - b.id);
     for (const e of entries) {
-      this.liveRefs.set(e.segment, (this.liveRefs.get(e.segment) ?? 0) + e.queues.size);
-      const last = this.segmentFirstId.at(-1);
-      if (!last || last.segment !== e.segment) this.segmentFirstId.push({ segment: e.segment, firstId: e.id });
       for (const q of e.queues) {
         let list = this.recovered.get(q);
         if (!list) this.recovered.set(q, (list = []));
@@ -235,9 +324,13 @@ function applyRecord(replay: Map<number, ReplayEntry>, r: DecodedRecord, segment
     case RecordType.Publish:
     case RecordType.Moved: {
       const p = r.publish!;
+      const previous = replay.get(r.id);
+      // (A Moved record is only ever written for a live message, and every later ack follows
+      // it in the log, so it is authoritative even when the original Publish is long gone.)
       replay.set(r.id, {
-        id: r.id, segment, exchange: p.exchange, routingKey: p.routingKey,
-        properties: Buffer.from(p.properties), body: Buffer.from(p.body), queues: new Set(p.queues), delivered: null,
+        id: r.id, segment, moved: r.type === RecordType.Moved, exchange: p.exchange, routingKey: p.routingKey,
+        properties: Buffer.from(p.properties), body: Buffer.from(p.body), queues: new Set(p.queues),
+        fanout: p.queues.length > 1, delivered: previous?.delivered ?? null,
       });
       return;
     }

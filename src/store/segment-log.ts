@@ -135,6 +135,13 @@ export class SegmentLog {
     return buf;
   }
 
+  /** The whole content of a segment (compaction reads old, mostly dead segments). */
+  readSegment(segment: number): Buffer {
+    const seg = this.segments.find((s) => s.id === segment);
+    if (!seg) throw new Error(`segment ${segment} is gone`);
+    return readFileSync(seg.path).subarray(0, seg.size);
+  }
+
   /** Deletes the oldest segment (never the one being written). */
   dropOldest(): number | undefined {
     const oldest = this.segments[0];

@@ -112,4 +112,47 @@ describe('MessageStore', () => {
     assert.equal(r.recovered.get(q)!.length, 1);
     await r.close();
   });
+
+  test('compaction: one long-lived message does not pin the segments written after it', async () => {
+    const dir = freshDir();
+    const s = MessageStore.open({ dir, segmentSize: 4096 });
+    const keep = MessageStore.queueKey('/', 'keep');
+    const a = MessageStore.queueKey('/', 'a');
+    const b = MessageStore.queueKey('/', 'b');
+    const old = s.newId();
+    s.publish(old, [keep], '', 'keep', props, Buffer.from('long-lived'));
+    // A fanout message: queue a acks it, queue b still holds it.
+    const shared = s.newId();
+    s.publish(shared, [a, b], '', 'x', props, Buffer.from('shared'));
+    await durable(s);
+    s.ack(a, shared);
+    for (let round = 0; round < 60; round++) {
+      const ids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const id = s.newId();
+        ids.push(id);
+        s.publish(id, [keep], '', 'keep', props, Buffer.alloc(200));
+      }
+      await durable(s);
+      for (const id of ids) s.ack(keep, id);
+      await durable(s);
+    }
+    // Let the last compaction's Moved records land and the old segments go.
+    await durable(s);
+    await durable(s);
+    assert.ok(s.segmentCount <= 4, `expected compaction to keep few segments, ${s.segmentCount} on disk`);
+    await s.close();
+    const r = MessageStore.open({ dir, segmentSize: 4096 });
+    assert.deepEqual(r.recovered.get(keep)!.map((m) => m.body.toString()), ['long-lived']);
+    assert.equal(r.recovered.get(a), undefined, 'queue a acknowledged the shared message');
+    assert.deepEqual(r.recovered.get(b)!.map((m) => m.body.toString()), ['shared']);
+    // Acks after compaction refer to the moved copies and still take effect.
+    r.ack(keep, old);
+    r.ack(b, shared);
+    await durable(r);
+    await r.close();
+    const r2 = MessageStore.open({ dir, segmentSize: 4096 });
+    assert.equal(r2.recovered.size, 0);
+    await r2.close();
+  });
 });
