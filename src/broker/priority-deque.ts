@@ -10,21 +10,25 @@ import type { ReadyQueue } from './message-deque.js';
  * this same order, as RabbitMQ does.
  */
 export class PriorityDeque implements ReadyQueue {
-  private readonly levels: (MessageDeque | undefined)[];
+  private readonly levels: (ReadyQueue | undefined)[];
   /** Highest level holding messages, -1 when empty. */
   private top = -1;
   length = 0;
   bytes = 0;
   lastFlags = 0;
 
-  constructor(readonly maxPriority: number) {
+  constructor(
+    readonly maxPriority: number,
+    /** Makes the FIFO of one level (paged levels for deep queues). */
+    private readonly newLevel: (level: number) => ReadyQueue = () => new MessageDeque(8),
+  ) {
     this.levels = new Array(maxPriority + 1);
   }
 
-  private levelOf(m: Message): MessageDeque {
+  private levelOf(m: Message): ReadyQueue {
     const p = m.priority > this.maxPriority ? this.maxPriority : m.priority;
     if (p > this.top) this.top = p;
-    return (this.levels[p] ??= new MessageDeque(8));
+    return (this.levels[p] ??= this.newLevel(p));
   }
 
   push(m: Message, flags = 0): void {
@@ -64,6 +68,7 @@ export class PriorityDeque implements ReadyQueue {
 
   clear(): number {
     const n = this.length;
+    for (const level of this.levels) level?.clear();
     this.levels.fill(undefined);
     this.top = -1;
     this.length = 0;

@@ -21,6 +21,11 @@ export interface QueueOptions {
   autoDelete: boolean;
   arguments: FieldTable;
   type: QueueType;
+  /**
+   * Makes the FIFO(s) holding ready messages (one per priority level in use); the store supplies
+   * paged ones so deep queues stay out of the heap. Default: in-memory MessageDeque.
+   */
+  readyQueue?: (part: string) => ReadyQueue;
 }
 
 /** A message handed out by basic.get. */
@@ -91,7 +96,10 @@ export class Queue {
     readonly options: QueueOptions,
   ) {
     const f = (this.features = queueFeatures(options.arguments, options.type));
-    this.messages = f.maxPriority > 0 ? new PriorityDeque(f.maxPriority) : new MessageDeque();
+    const fifo = options.readyQueue;
+    this.messages = f.maxPriority > 0
+      ? new PriorityDeque(f.maxPriority, fifo ? (level) => fifo(`p${level}`) : undefined)
+      : fifo?.('fifo') ?? new MessageDeque();
     this.mayExpire = f.messageTtl >= 0;
     this.deliveryCounts = options.type === 'quorum' ? new WeakMap() : null;
     if (f.singleActiveConsumer) this.arrivals = [];

@@ -10,6 +10,7 @@ import { DefaultExchange } from './exchanges/default-exchange.js';
 import { exchangeTypes } from './exchanges/exchange-types.js';
 import type { Message } from './message.js';
 import { Queue } from './queue.js';
+import type { ReadyQueue } from './message-deque.js';
 import { checkQueueArgsEquivalent, queueTypeOf, validateQueueArgs } from './queue-arguments.js';
 import { routeToQueues } from './router.js';
 
@@ -53,6 +54,10 @@ export class VHost {
   readonly queues = new Map<string, Queue>();
   readonly defaultExchange: DefaultExchange;
   observer: DefinitionsObserver | null = null;
+  /** Supplies paged ready-message FIFOs for a new queue (set by the store; null: in memory). */
+  readyQueueFactory: ((queue: string) => (part: string) => ReadyQueue) | null = null;
+  /** Stores a persistent message routed to durable queues (dead-lettered copies); set by the store. */
+  storeMessage: ((m: Message, queues: Iterable<Queue>) => void) | null = null;
 
   constructor(readonly name: string) {
     this.defaultExchange = new DefaultExchange(name, (q) => this.queues.get(q));
@@ -168,6 +173,7 @@ export class VHost {
       autoDelete: d.autoDelete,
       arguments: d.arguments,
       type,
+      readyQueue: this.readyQueueFactory?.(name),
     });
     q.onUnused = (unused) => this.removeQueue(unused);
     q.onExpired = (expired) => this.removeQueue(expired);
@@ -223,14 +229,20 @@ export class VHost {
     const exchange = dlx === undefined ? undefined : this.exchanges.get(dlx);
     if (exchange === undefined) return;
     const targets = new Set<Queue>();
+    const reached: Queue[] = [];
     for (const m of messages) {
       const dead = deadLetter(m, reason, q.name, exchange.name, q.features.deadLetterRoutingKey);
       targets.clear();
+      reached.length = 0;
       this.route(exchange, dead.routingKeys, dead.headers, targets);
       for (const target of targets) {
         if (target.deleted || (reason !== 'rejected' && isDeathCycle(target.name, dead.headers))) continue;
-        target.enqueue(dead.message);
+        reached.push(target);
       }
+      // A persistent message stays as durable through dead-lettering as it was when published:
+      // the copy is written in the same batch as the original's removal.
+      if (reached.length > 0) this.storeMessage?.(dead.message, reached);
+      for (const target of reached) target.enqueue(dead.message);
     }
   };
 

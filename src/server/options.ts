@@ -18,6 +18,8 @@ export interface BrokerOptions {
   defaultUser: string;
   defaultPass: string;
   defaultVhost: string;
+  /** Ready messages a queue keeps in memory; beyond that they are paged to disk (needs dataDir). */
+  queuePagingThreshold: number;
   /** disk_free_limit.absolute: below this many free bytes publishers are blocked. */
   diskFreeLimit: number;
   /** Heartbeat interval proposed in connection.tune, seconds (0 disables). */
@@ -39,6 +41,7 @@ export const defaultOptions: BrokerOptions = {
   defaultPass: 'guest',
   defaultVhost: '/',
   diskFreeLimit: 50_000_000,
+  queuePagingThreshold: 20_000,
   heartbeat: 60,
   frameMax: 131072,
   channelMax: 2047,

@@ -13,10 +13,13 @@ export interface RecoveredMessage {
   body: Buffer;
   /** It had been delivered (and not acknowledged) before the restart. */
   redelivered: boolean;
+  /** Publish time, ms since the epoch. */
+  timestamp: number;
 }
 
 interface ReplayEntry {
   id: number;
+  timestamp: number;
   segment: number;
   moved: boolean;
   exchange: string;
@@ -101,9 +104,9 @@ export class MessageStore {
     return this.nextMessageId++;
   }
 
-  publish(id: number, queues: string[], exchange: string, routingKey: string, properties: Buffer, body: Buffer): void {
+  publish(id: number, queues: string[], exchange: string, routingKey: string, properties: Buffer, body: Buffer, timestamp = Date.now()): void {
     if (this.batchFirstId === 0) this.batchFirstId = id;
-    this.batch.publish(RecordType.Publish, id, { queues, exchange, routingKey, properties, body });
+    this.batch.publish(RecordType.Publish, id, { timestamp, queues, exchange, routingKey, properties, body });
     if (queues.length > 1) this.batchMulti.push([id, queues]);
     this.schedule();
   }
@@ -302,7 +305,7 @@ export class MessageStore {
         if (!list) this.recovered.set(q, (list = []));
         list.push({
           id: e.id, exchange: e.exchange, routingKey: e.routingKey,
-          properties: e.properties, body: e.body, redelivered: e.delivered?.has(q) ?? false,
+          properties: e.properties, body: e.body, redelivered: e.delivered?.has(q) ?? false, timestamp: e.timestamp,
         });
       }
     }
@@ -328,7 +331,7 @@ function applyRecord(replay: Map<number, ReplayEntry>, r: DecodedRecord, segment
       // (A Moved record is only ever written for a live message, and every later ack follows
       // it in the log, so it is authoritative even when the original Publish is long gone.)
       replay.set(r.id, {
-        id: r.id, segment, moved: r.type === RecordType.Moved, exchange: p.exchange, routingKey: p.routingKey,
+        id: r.id, timestamp: p.timestamp, segment, moved: r.type === RecordType.Moved, exchange: p.exchange, routingKey: p.routingKey,
         properties: Buffer.from(p.properties), body: Buffer.from(p.body), queues: new Set(p.queues),
         fanout: p.queues.length > 1, delivered: previous?.delivered ?? null,
       });

@@ -1,4 +1,6 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { PagedDeque } from './paged-deque.js';
 import { Reader } from '../amqp/buffer-reader.js';
 import { decodeBasicProperties } from '../amqp/spec.js';
 import type { User, Permission, UserObserver, UserStore } from '../auth/user-store.js';
@@ -48,8 +50,18 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
   /** Owner passed for restored queues (never exclusive, so it only satisfies the signature). */
   private readonly restoreOwner = {};
 
-  constructor(dataDir: string) {
+  private readonly pagingDir: string;
+  private pagingSeq = 0;
+
+  constructor(
+    dataDir: string,
+    /** Ready messages a queue keeps in memory before paging further arrivals to disk. */
+    private readonly pagingThreshold = 20_000,
+  ) {
     prepareDataDir(dataDir);
+    // Paged-out messages are a cache of the queues' tails: meaningless after a restart.
+    this.pagingDir = join(dataDir, 'paging');
+    rmSync(this.pagingDir, { recursive: true, force: true });
     this.definitions = DefinitionsStore.open(dataDir);
     this.messages = MessageStore.open({ dir: join(dataDir, 'msgs') });
     // Definitions are appended on every change; sync them to disk at least once a second.
@@ -64,7 +76,7 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
 
   /** Rebuilds the model from disk and starts observing it. */
   restore(broker: Broker, users: UserStore): void {
-    for (const v of this.definitions.all<{ name: string }>('vhost')) broker.addVhost(v.name);
+    for (const v of this.definitions.all<{ name: string }>('vhost')) this.equip(broker.addVhost(v.name));
     for (const u of this.definitions.all<UserDef>('user')) {
       users.putUser({ name: u.name, passwordHash: u.password_hash, hashingAlgorithm: u.hashing_algorithm, tags: u.tags });
     }
@@ -107,8 +119,15 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
         continue;
       }
       for (const r of list) {
-        const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, priorityOf(r.properties));
+        const props = decodeBasicProperties(new Reader(r.properties));
+        const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
+        const cc = props.headers?.['CC'];
+        const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : undefined;
+        const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys);
         m.storeId = r.id;
+        // TTLs keep counting from the original publish, across the restart.
+        m.arrivedAt = r.timestamp;
+        if (ttl >= 0) q.mayExpire = true;
         q.messages.push(m, r.redelivered ? REDELIVERED : 0);
       }
     }
@@ -142,7 +161,15 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
 
   // --- observers ------------------------------------------------------------------------------
 
+  /** Gives a vhost's queues paged ready lists and durable dead-lettering. */
+  private equip(v: VHost): void {
+    v.readyQueueFactory = (queue) => (part) =>
+      new PagedDeque({ dir: join(this.pagingDir, `${++this.pagingSeq}-${part}`), maxInMemory: this.pagingThreshold });
+    v.storeMessage = (m, queues) => this.storeMessage(m, queues);
+      }
+
   vhostAdded(v: VHost): void {
+    this.equip(v);
     v.observer = this;
     this.definitions.put('vhost', v.name, { name: v.name });
   }
@@ -210,7 +237,3 @@ function bindingKeyOf(b: Binding): string {
   return key(b.source.vhost, b.source.name, b.destination.kind, b.destination.name, b.key);
 }
 
-/** The priority property of a recovered message (decoded once, at start). */
-function priorityOf(properties: Buffer): number {
-  return decodeBasicProperties(new Reader(properties)).priority ?? 0;
-}

@@ -21,6 +21,8 @@ export const RecordType = {
 export const HEADER_SIZE = 4 + 4 + 1 + 8;
 
 export interface PublishPayload {
+  /** When the message was published (ms since the epoch): message TTLs count from it. */
+  timestamp: number;
   queues: string[];
   exchange: string;
   routingKey: string;
@@ -84,9 +86,10 @@ export class RecordWriter {
   /** Appends a publish (or moved) record; returns its offset within this batch. */
   publish(type: typeof RecordType.Publish | typeof RecordType.Moved, id: number, p: PublishPayload): number {
     const start = this.begin(type, id);
-    this.ensure(2);
-    this.buf.writeUInt16BE(p.queues.length, this.pos);
-    this.pos += 2;
+    this.ensure(10);
+    this.buf.writeDoubleBE(p.timestamp, this.pos);
+    this.buf.writeUInt16BE(p.queues.length, this.pos + 8);
+    this.pos += 10;
     for (const q of p.queues) this.str(q);
     this.str(p.exchange);
     this.str(p.routingKey);
@@ -163,15 +166,16 @@ export function decodeRecord(b: Buffer, at: number, end: number): DecodedRecord 
   switch (type) {
     case RecordType.Publish:
     case RecordType.Moved: {
-      const n = b.readUInt16BE(pos);
-      pos += 2;
+      const timestamp = b.readDoubleBE(pos);
+      const n = b.readUInt16BE(pos + 8);
+      pos += 10;
       const queues: string[] = [];
       for (let i = 0; i < n; i++) queues.push(str());
       const exchange = str();
       const routingKey = str();
       const properties = bytes();
       const body = bytes();
-      return { type, id, length, publish: { queues, exchange, routingKey, properties, body } };
+      return { type, id, length, publish: { timestamp, queues, exchange, routingKey, properties, body } };
     }
     case RecordType.Ack:
     case RecordType.Delivered: {
