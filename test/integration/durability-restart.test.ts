@@ -174,4 +174,61 @@ describe('restart', () => {
       await c.close();
     });
   });
+
+  test('message TTLs keep counting across a restart (from the original publish)', async () => {
+    const dir = dataDir();
+    await withBroker(dir, async (url) => {
+      const c = await amqp.connect(url);
+      const ch = await c.createConfirmChannel();
+      await ch.assertQueue('ttl', { durable: true });
+      ch.sendToQueue('ttl', Buffer.from('short'), { persistent: true, expiration: '800' });
+      ch.sendToQueue('ttl', Buffer.from('long'), { persistent: true, expiration: '600000' });
+      await ch.waitForConfirms();
+      await c.close();
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    await withBroker(dir, async (url) => {
+      const c = await amqp.connect(url);
+      const ch = await c.createChannel();
+      const bodies: string[] = [];
+      for (;;) {
+        const m = await ch.get('ttl', { noAck: true });
+        if (!m) break;
+        bodies.push(m.content.toString());
+      }
+      assert.deepEqual(bodies, ['long'], 'the 800 ms message expired while the broker was down');
+      await c.close();
+    });
+  });
+
+  test('a dead-lettered persistent message is as durable as a published one', async () => {
+    const dir = dataDir();
+    await withBroker(dir, async (url) => {
+      const c = await amqp.connect(url);
+      const ch = await c.createConfirmChannel();
+      await ch.assertExchange('dlx', 'fanout', { durable: true });
+      await ch.assertQueue('dlq', { durable: true });
+      await ch.bindQueue('dlq', 'dlx', '');
+      await ch.assertQueue('work', { durable: true, arguments: { 'x-dead-letter-exchange': 'dlx' } });
+      ch.sendToQueue('work', Buffer.from('poison'), { persistent: true });
+      await ch.waitForConfirms();
+      const m = await ch.get('work');
+      assert.ok(m);
+      ch.nack(m, false, false);
+      await ch.checkQueue('dlq'); // round trip: the nack has been processed
+      await c.close();
+    });
+    await withBroker(dir, async (url) => {
+      const c = await amqp.connect(url);
+      const ch = await c.createChannel();
+      assert.equal((await ch.checkQueue('work')).messageCount, 0, 'the rejected message left its queue for good');
+      const d = await ch.get('dlq', { noAck: true });
+      assert.ok(d, 'the dead-lettered copy survived the restart');
+      assert.equal(d.content.toString(), 'poison');
+      const death = (d.properties.headers!['x-death'] as unknown as Record<string, unknown>[])[0];
+      assert.equal(death.reason, 'rejected');
+      assert.equal(death.queue, 'work');
+      await c.close();
+    });
+  });
 });
