@@ -18,6 +18,12 @@ export class FrameWriter {
   /** Set when something was sent since the last heartbeat check. */
   sentSinceCheck = false;
   private readonly flushBound = () => this.flush();
+  /**
+   * Called after each flush with whether the socket took everything without asking us to wait.
+   * A writer that paused because its own buffer was full must resume here: when the kernel
+   * accepts the batch at once the socket never emits 'drain'.
+   */
+  onFlushed: ((socketAcceptedAll: boolean) => void) | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -146,6 +152,7 @@ export class FrameWriter {
     }
     this.chunks.length = 0;
     this.queuedBytes = 0;
+    this.onFlushed?.(ok);
     return ok;
   }
 }

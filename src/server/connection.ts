@@ -11,6 +11,7 @@ import type { User } from '../auth/user-store.js';
 import type { VHost } from '../broker/vhost.js';
 import type { Logger } from '../log.js';
 import { Channel } from './channel.js';
+import { isLoopbackAddress } from '../auth/authorization.js';
 import { parseSaslResponse, supportedMechanisms } from './sasl.js';
 import type { ServerContext } from './server-context.js';
 
@@ -73,6 +74,9 @@ export class Connection {
     socket.on('error', (err) => this.log.debug('socket_error', { error: err.message }));
     socket.on('close', () => this.onSocketClosed());
     socket.on('drain', () => this.onDrain());
+    this.writer.onFlushed = (acceptedAll) => {
+      if (acceptedAll) this.onDrain();
+    };
     this.handshakeTimer = setTimeout(() => {
       this.log.warning('handshake_timeout', { seconds: ctx.options.handshakeTimeout });
       this.destroy();
@@ -264,8 +268,10 @@ export class Connection {
     const creds = parseSaslResponse(mechanism, response);
     if (!creds) return this.abortHandshake(`malformed ${mechanism} response`);
     const user = this.ctx.users.authenticate(creds.username, creds.password);
-    if (!user) {
-      this.log.warning('authentication_failed', { user: creds.username, mechanism });
+    // loopback_users: refused exactly like a wrong password (RabbitMQ only logs the reason).
+    const remoteOnly = user !== undefined && this.ctx.options.loopbackUsers.includes(user.name) && !isLoopbackAddress(this.socket.remoteAddress);
+    if (!user || remoteOnly) {
+      this.log.warning('authentication_failed', { user: creds.username, mechanism, ...(remoteOnly ? { reason: `user '${creds.username}' can only connect via localhost` } : {}) });
       // Only clients that announce authentication_failure_close get a reason; others see EOF.
       const caps = clientProperties['capabilities'] as Record<string, unknown> | undefined;
       if (caps?.['authentication_failure_close'] !== true) return this.destroy();
