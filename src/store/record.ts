@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { Writer } from '../amqp/buffer-writer.js';
 
 /**
  * Records of the message log. Every record is
@@ -30,18 +31,10 @@ export interface PublishPayload {
   body: Buffer;
 }
 
-/** Accumulates encoded records for one batched write. */
-export class RecordWriter {
-  buf = Buffer.allocUnsafe(1 << 20);
-  pos = 0;
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+/** Accumulates encoded records for one batched write (the growable buffer is the codec's Writer). */
+export class RecordWriter extends Writer {
+  constructor() {
+    super(1 << 20);
   }
 
   /** The bytes written so far (valid until the next append or reset). */
@@ -68,7 +61,7 @@ export class RecordWriter {
     b.writeUInt32BE(crc32(b.subarray(start + 8, this.pos)), start + 4);
   }
 
-  private str(s: string): void {
+  private str16(s: string): void {
     const len = Buffer.byteLength(s);
     this.ensure(2 + len);
     this.buf.writeUInt16BE(len, this.pos);
@@ -76,7 +69,7 @@ export class RecordWriter {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
-  private bytes(b: Buffer): void {
+  private bytes32(b: Buffer): void {
     this.ensure(4 + b.length);
     this.buf.writeUInt32BE(b.length, this.pos);
     this.pos += 4;
@@ -90,11 +83,11 @@ export class RecordWriter {
     this.buf.writeDoubleBE(p.timestamp, this.pos);
     this.buf.writeUInt16BE(p.queues.length, this.pos + 8);
     this.pos += 10;
-    for (const q of p.queues) this.str(q);
-    this.str(p.exchange);
-    this.str(p.routingKey);
-    this.bytes(p.properties);
-    this.bytes(p.body);
+    for (const q of p.queues) this.str16(q);
+    this.str16(p.exchange);
+    this.str16(p.routingKey);
+    this.bytes32(p.properties);
+    this.bytes32(p.body);
     this.end(start);
     return start;
   }
@@ -102,7 +95,7 @@ export class RecordWriter {
   /** Ack or Delivered for a list of message ids of one queue. */
   idList(type: typeof RecordType.Ack | typeof RecordType.Delivered, queue: string, ids: readonly number[]): void {
     const start = this.begin(type, 0);
-    this.str(queue);
+    this.str16(queue);
     this.ensure(4 + ids.length * 8);
     this.buf.writeUInt32BE(ids.length, this.pos);
     this.pos += 4;
@@ -115,7 +108,7 @@ export class RecordWriter {
 
   purge(queue: string, upToId: number): void {
     const start = this.begin(RecordType.Purge, upToId);
-    this.str(queue);
+    this.str16(queue);
     this.end(start);
   }
 }
