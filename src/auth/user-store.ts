@@ -18,6 +18,8 @@ export interface Permission {
 export interface UserObserver {
   userChanged(u: User): void;
   permissionChanged(user: string, vhost: string, p: Permission): void;
+  userRemoved?(name: string): void;
+  permissionRemoved?(user: string, vhost: string): void;
 }
 
 /** Users and their per-vhost permissions. */
@@ -56,6 +58,22 @@ export class UserStore {
     if (!perVhost) this.permissions.set(vhost, (perVhost = new Map()));
     perVhost.set(user, p);
     this.observer?.permissionChanged(user, vhost, p);
+  }
+
+  /** Deletes a user and every permission it had; false if there was no such user. */
+  deleteUser(name: string): boolean {
+    if (!this.users.delete(name)) return false;
+    for (const vhost of this.permissions.keys()) this.clearPermissions(name, vhost);
+    this.observer?.userRemoved?.(name);
+    return true;
+  }
+
+  clearPermissions(user: string, vhost: string): boolean {
+    const perVhost = this.permissions.get(vhost);
+    if (!perVhost?.delete(user)) return false;
+    if (perVhost.size === 0) this.permissions.delete(vhost);
+    this.observer?.permissionRemoved?.(user, vhost);
+    return true;
   }
 
   permission(user: string, vhost: string): Permission | undefined {

@@ -20,6 +20,17 @@ export class Broker {
     return v;
   }
 
+  /** Deletes a vhost with everything in it (queues are marked deleted so consumers are cancelled). */
+  removeVhost(name: string): boolean {
+    const v = this.vhosts.get(name);
+    if (!v) return false;
+    for (const q of [...v.queues.values()]) v.removeQueue(q);
+    for (const e of [...v.exchanges.keys()]) if (e !== '' && !e.startsWith('amq.')) v.deleteExchange(e, false);
+    this.vhosts.delete(name);
+    this.observer?.vhostRemoved(v);
+    return true;
+  }
+
   vhost(name: string): VHost | undefined {
     return this.vhosts.get(name);
   }

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const log = new Logger(config.options.logLevel ?? 'info');
   for (const key of config.unknownKeys) log.warning('config_key_unsupported', { key, file: config.configFile });
   const dataDir = config.options.dataDir ?? './data';
-  const broker = await startBroker({ ...config.options, dataDir });
+  const httpPort = config.options.httpPort ?? 15672;
+  const metricsPort = config.options.metricsPort ?? 15692;
+  const broker = await startBroker({ ...config.options, dataDir, httpPort, metricsPort });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

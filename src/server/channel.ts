@@ -67,6 +67,19 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     readonly id: number,
   ) {}
 
+  /** Read-only figures for the management API (listings of channels and consumers). */
+  get info() {
+    return {
+      state: this.state,
+      consumers: this.consumers as ReadonlyMap<string, Consumer>,
+      unacked: this.unacked.size,
+      prefetchCount: this.consumerPrefetch,
+      globalPrefetchCount: this.channelPrefetch,
+      confirm: this.confirms !== null,
+      transactional: this.tx !== null,
+    };
+  }
+
   get connectionOwner(): object {
     return this.connection;
   }

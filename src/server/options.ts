@@ -6,10 +6,13 @@ export interface BrokerOptions {
   port: number;
   /** Listen address. Default '::' (all interfaces, IPv4 and IPv6). */
   host: string;
-  /** Management HTTP API port (default 15672). */
-  httpPort: number;
-  /** Prometheus metrics port (default 15692). */
-  metricsPort: number;
+  /**
+   * Management HTTP API port; 0 picks a free port; null: no HTTP API (the embedded default, so
+   * test brokers start it only when asked; the `warren` command defaults to 15672).
+   */
+  httpPort: number | null;
+  /** Prometheus metrics port (/metrics); null: off (embedded default; `warren` defaults to 15692). */
+  metricsPort: number | null;
   /**
    * Directory for durable data. null keeps everything in memory (the embedded default, so test
    * brokers never share files); the `warren` command defaults to './data'.
@@ -34,8 +37,8 @@ export interface BrokerOptions {
 export const defaultOptions: BrokerOptions = {
   port: 5672,
   host: '::',
-  httpPort: 15672,
-  metricsPort: 15692,
+  httpPort: null,
+  metricsPort: null,
   dataDir: null,
   defaultUser: 'guest',
   defaultPass: 'guest',
@@ -52,6 +55,10 @@ export const defaultOptions: BrokerOptions = {
 export interface RunningBroker {
   /** The AMQP port actually bound (useful with port 0). */
   readonly port: number;
+  /** The management HTTP port actually bound, null when the API is off. */
+  readonly httpPort: number | null;
+  /** The Prometheus metrics port actually bound, null when metrics are off. */
+  readonly metricsPort: number | null;
   /** Changes disk_free_limit at runtime; resolves once the alarm state has been re-evaluated. */
   setDiskFreeLimit(bytes: number): Promise<void>;
   /** Stops listening, closes every connection with 320 CONNECTION_FORCED, releases resources. */

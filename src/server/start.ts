@@ -12,6 +12,8 @@ import type { BrokerOptions, RunningBroker } from './options.js';
 import type { ServerContext } from './server-context.js';
 import { serverProperties } from './server-properties.js';
 import { Persistence } from '../store/persistence.js';
+import { startManagement } from '../http/start.js';
+import { warrenVersion } from './server-properties.js';
 
 /** Starts a broker in this process: model, default user and vhost, AMQP listener. */
 export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
@@ -47,15 +49,22 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   await listen(server, options.port, options.host);
   const port = (server.address() as AddressInfo).port;
   log.info('listening', { protocol: 'amqp', host: options.host, port });
+  const management = await startManagement({
+    broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(), diskFreeLimit: options.diskFreeLimit,
+    dataDir: options.dataDir, listeners: [{ protocol: 'amqp', port, host: options.host }],
+  }, options.httpPort, options.metricsPort, options.host);
 
   let closed = false;
   return {
     port,
+    httpPort: management.httpPort,
+    metricsPort: management.metricsPort,
     setDiskFreeLimit: (bytes: number) => alarms.setDiskFreeLimit(bytes),
     async close() {
       if (closed) return;
       closed = true;
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      await management.close();
       for (const c of connections) c.close(ReplyCode.ConnectionForced, 'CONNECTION_FORCED - broker forced connection closure with reason \'shutdown\'');
       // Give clients a moment to answer close-ok, then cut whatever is left.
       await new Promise((r) => setTimeout(r, connections.size > 0 ? 100 : 0));

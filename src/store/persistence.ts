@@ -186,6 +186,14 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     this.definitions.put('permission', key(user, vhost), { user, vhost, ...p });
   }
 
+  userRemoved(name: string): void {
+    this.definitions.delete('user', name);
+  }
+
+  permissionRemoved(user: string, vhost: string): void {
+    this.definitions.delete('permission', key(user, vhost));
+  }
+
   exchangeAdded(e: Exchange): void {
     if (!e.durable) return;
     this.definitions.put('exchange', key(e.vhost, e.name), {

@@ -1,0 +1,54 @@
+import { hostname } from 'node:os';
+import type { UserStore, User } from '../auth/user-store.js';
+import type { Broker } from '../broker/broker.js';
+import type { Consumer } from '../broker/consumer.js';
+import type { VHost } from '../broker/vhost.js';
+import type { Logger } from '../log.js';
+
+/** What the management plane needs of an AMQP channel (the server's Channel satisfies it). */
+export interface ChannelView {
+  readonly id: number;
+  readonly info: {
+    state: string;
+    consumers: ReadonlyMap<string, Consumer>;
+    unacked: number;
+    prefetchCount: number;
+    globalPrefetchCount: number;
+    confirm: boolean;
+    transactional: boolean;
+  };
+}
+
+/** What the management plane needs of an AMQP connection (the server's Connection satisfies it). */
+export interface ConnectionView {
+  readonly name: string;
+  readonly state: string;
+  readonly user: User | null;
+  readonly vhost: VHost | null;
+  readonly clientProperties: Record<string, unknown>;
+  readonly channels: ReadonlyMap<number, ChannelView>;
+  readonly channelMax: number;
+  readonly frameMax: number;
+  readonly heartbeat: number;
+  readonly connectedAt: number;
+  readonly socket: { remoteAddress?: string; remotePort?: number; localAddress?: string; localPort?: number; bytesRead: number; bytesWritten: number };
+  close(code: number, text: string): void;
+}
+
+/** Everything the HTTP API and the metrics endpoint read or change. */
+export interface ManagementContext {
+  readonly broker: Broker;
+  readonly users: UserStore;
+  readonly connections: ReadonlySet<ConnectionView>;
+  readonly log: Logger;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly alarms: { readonly active: boolean; readonly diskFree: number };
+  readonly diskFreeLimit: number;
+  readonly dataDir: string | null;
+  /** Listeners as bound (ports read back after binding port 0). */
+  readonly listeners: { protocol: 'amqp' | 'http' | 'prometheus'; port: number; host: string }[];
+}
+
+/** RabbitMQ names nodes name@host; Warren is always a single node. */
+export const nodeName = `warren@${hostname()}`;

@@ -1,0 +1,76 @@
+import type { ManagementContext } from '../context.js';
+import { canSeeVhost, isAdministrator } from '../auth.js';
+import { httpErrors } from '../errors.js';
+import type { Request, Router } from '../router.js';
+import { channelJson, channelName, connectionJson, consumerJson } from './present.js';
+import { vhostFor } from './shared.js';
+
+/** /api/connections, /api/channels, /api/consumers: what clients are connected and doing. */
+export function registerConnections(router: Router, ctx: ManagementContext): void {
+  // Administrators (and monitoring users) see everything; others their own connections.
+  const visible = (req: Request) => [...ctx.connections].filter((c) =>
+    c.user !== null && (isAdministrator(req.user) || req.user.tags.includes('monitoring') || c.user.name === req.user.name));
+
+  router.add('GET', '/api/connections', 'management', (req) => ({ status: 200, body: visible(req).map(connectionJson) }));
+  router.add('GET', '/api/vhosts/:vhost/connections', 'management', (req) => {
+    vhostFor(ctx, req.user, req.params.vhost);
+    return { status: 200, body: visible(req).filter((c) => c.vhost?.name === req.params.vhost).map(connectionJson) };
+  });
+  const connection = (req: Request) => {
+    const c = visible(req).find((x) => x.name === req.params.name);
+    if (!c) throw httpErrors.notFound();
+    return c;
+  };
+  router.add('GET', '/api/connections/:name', 'management', (req) => ({ status: 200, body: connectionJson(connection(req)) }));
+  router.add('GET', '/api/connections/:name/channels', 'management', (req) => {
+    const c = connection(req);
+    return { status: 200, body: [...c.channels.values()].map((ch) => channelJson(c, ch)) };
+  });
+  /** Closes the connection with 320 CONNECTION_FORCED; the X-Reason header becomes the reply text. */
+  router.add('DELETE', '/api/connections/:name', 'management', (req) => {
+    const c = connection(req);
+    const reason = req.headers['x-reason'];
+    const text = typeof reason === 'string' && reason !== '' ? reason : 'Closed via management plugin';
+    c.close(320, `CONNECTION_FORCED - ${text}`);
+    return { status: 204 };
+  });
+
+  const channels = (req: Request, vhost?: string) => {
+    const out = [];
+    for (const c of visible(req)) {
+      if (vhost !== undefined && c.vhost?.name !== vhost) continue;
+      for (const ch of c.channels.values()) out.push(channelJson(c, ch));
+    }
+    return out;
+  };
+  router.add('GET', '/api/channels', 'management', (req) => ({ status: 200, body: channels(req) }));
+  router.add('GET', '/api/vhosts/:vhost/channels', 'management', (req) => {
+    vhostFor(ctx, req.user, req.params.vhost);
+    return { status: 200, body: channels(req, req.params.vhost) };
+  });
+  router.add('GET', '/api/channels/:name', 'management', (req) => {
+    for (const c of visible(req)) {
+      for (const ch of c.channels.values()) {
+        if (channelName(c, ch) !== req.params.name) continue;
+        const consumerDetails = [...ch.info.consumers.values()].map((x) => consumerJson(c, ch, x));
+        return { status: 200, body: { ...channelJson(c, ch), consumer_details: consumerDetails, deliveries: [], publishes: [] } };
+      }
+    }
+    throw httpErrors.notFound();
+  });
+
+  const consumers = (req: Request, vhost?: string) => {
+    const out = [];
+    for (const c of ctx.connections) {
+      if (c.vhost === null || !canSeeVhost(ctx.users, req.user, c.vhost.name)) continue;
+      if (vhost !== undefined && c.vhost.name !== vhost) continue;
+      for (const ch of c.channels.values()) for (const x of ch.info.consumers.values()) out.push(consumerJson(c, ch, x));
+    }
+    return out;
+  };
+  router.add('GET', '/api/consumers', 'management', (req) => ({ status: 200, body: consumers(req) }));
+  router.add('GET', '/api/consumers/:vhost', 'management', (req) => {
+    vhostFor(ctx, req.user, req.params.vhost);
+    return { status: 200, body: consumers(req, req.params.vhost) };
+  });
+}

@@ -1,0 +1,53 @@
+import { jsonToTable } from '../../store/json-table.js';
+import type { ManagementContext } from '../context.js';
+import { httpErrors } from '../errors.js';
+import type { Router } from '../router.js';
+import { bindingJson, exchangeJson } from './present.js';
+import { bodyObject, bool, byName, modelOp, vhostFor, vhostsFor } from './shared.js';
+
+/** /api/exchanges: list, show, declare (PUT), delete; the default exchange is shown as ''. */
+export function registerExchanges(router: Router, ctx: ManagementContext): void {
+  const list = (vhost?: string) => (req: { user: Parameters<typeof vhostsFor>[1] }) => ({
+    status: 200,
+    body: vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.exchanges.values()].map(exchangeJson)).sort(byName),
+  });
+  router.add('GET', '/api/exchanges', 'management', (req) => list()(req));
+  router.add('GET', '/api/exchanges/:vhost', 'management', (req) => list(req.params.vhost)(req));
+  router.add('GET', '/api/exchanges/:vhost/:name', 'management', (req) => {
+    const v = vhostFor(ctx, req.user, req.params.vhost);
+    const e = v.exchanges.get(req.params.name === 'amq.default' ? '' : req.params.name);
+    if (!e) throw httpErrors.notFound();
+    return { status: 200, body: { ...exchangeJson(e), incoming: [], outgoing: [] } };
+  });
+  router.add('PUT', '/api/exchanges/:vhost/:name', 'management', (req) => {
+    const v = vhostFor(ctx, req.user, req.params.vhost);
+    const b = bodyObject(req.body);
+    if (typeof b.type !== 'string') throw httpErrors.badRequest('[{key_missing,type}]');
+    const existed = v.exchanges.has(req.params.name);
+    modelOp(() => v.declareExchange(req.params.name, b.type as string, {
+      passive: false,
+      durable: bool(b.durable, true),
+      autoDelete: bool(b.auto_delete, false),
+      internal: bool(b.internal, false),
+      arguments: jsonToTable(b.arguments ?? {}),
+    }));
+    return { status: existed ? 204 : 201 };
+  });
+  router.add('DELETE', '/api/exchanges/:vhost/:name', 'management', (req) => {
+    const v = vhostFor(ctx, req.user, req.params.vhost);
+    if (!v.exchanges.has(req.params.name)) throw httpErrors.notFound();
+    modelOp(() => v.deleteExchange(req.params.name, req.query.get('if-unused') === 'true'));
+    return { status: 204 };
+  });
+  // Bindings with this exchange as source / destination.
+  router.add('GET', '/api/exchanges/:vhost/:name/bindings/source', 'management', (req) => {
+    const e = vhostFor(ctx, req.user, req.params.vhost).exchanges.get(req.params.name);
+    if (!e) throw httpErrors.notFound();
+    return { status: 200, body: [...e.bindings.values()].map(bindingJson) };
+  });
+  router.add('GET', '/api/exchanges/:vhost/:name/bindings/destination', 'management', (req) => {
+    const e = vhostFor(ctx, req.user, req.params.vhost).exchanges.get(req.params.name);
+    if (!e) throw httpErrors.notFound();
+    return { status: 200, body: [...e.incoming].map(bindingJson) };
+  });
+}

@@ -1,0 +1,31 @@
+import { Message } from '../../broker/message.js';
+import type { ManagementContext } from '../context.js';
+import { nodeName } from '../context.js';
+import type { Router } from '../router.js';
+import { vhostFor } from './shared.js';
+
+/** Encoded empty basic property list (no flags set). */
+const noProperties = Buffer.from([0, 0]);
+
+/** Health checks: alarms (503 with RabbitMQ's body while one is raised) and the aliveness test. */
+export function registerHealth(router: Router, ctx: ManagementContext): void {
+  const alarms = () => {
+    if (!ctx.alarms.active) return { status: 200, body: { status: 'ok' } };
+    return {
+      status: 503,
+      body: { status: 'failed', reason: 'resource alarm(s) in effect in the cluster', alarms: [{ node: nodeName, resource: 'disk' }] },
+    };
+  };
+  router.add('GET', '/api/health/checks/alarms', 'management', alarms);
+  router.add('GET', '/api/health/checks/local-alarms', 'management', alarms);
+
+  /** As RabbitMQ: declare 'aliveness-test', publish a message to it and get it back. */
+  router.add('GET', '/api/aliveness-test/:vhost', 'management', (req) => {
+    const v = vhostFor(ctx, req.user, req.params.vhost);
+    const q = v.declareQueue('aliveness-test', { passive: false, durable: false, exclusive: false, autoDelete: false, arguments: {} }, {});
+    q.enqueue(new Message('', 'aliveness-test', noProperties, Buffer.from('test_message'), false, 0));
+    const got = q.get(true);
+    const ok = got?.message.body.toString() === 'test_message';
+    return ok ? { status: 200, body: { status: 'ok' } } : { status: 503, body: { status: 'failed', reason: 'aliveness test message not received' } };
+  });
+}

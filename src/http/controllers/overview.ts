@@ -1,0 +1,103 @@
+import { readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { ManagementContext } from '../context.js';
+import { nodeName } from '../context.js';
+import type { Router } from '../router.js';
+import { canSeeVhost } from '../auth.js';
+import { httpErrors } from '../errors.js';
+
+const exchangeTypes = [
+  ['direct', 'AMQP direct exchange, as per the AMQP specification'],
+  ['fanout', 'AMQP fanout exchange, as per the AMQP specification'],
+  ['headers', 'AMQP headers exchange, as per the AMQP specification'],
+  ['topic', 'AMQP topic exchange, as per the AMQP specification'],
+].map(([name, description]) => ({ name, description, enabled: true }));
+
+/** Open file descriptors of this process (Linux); null where /proc is not available. */
+function fdUsed(): number | null {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return null;
+  }
+}
+
+export function listenersJson(ctx: ManagementContext) {
+  return ctx.listeners.map((l) => ({ node: nodeName, protocol: l.protocol, ip_address: l.host, port: l.port, socket_opts: {} }));
+}
+
+/** /api/overview, /api/nodes: the broker and its (single) node. */
+export function registerOverview(router: Router, ctx: ManagementContext): void {
+  router.add('GET', '/api/overview', 'management', (req) => {
+    let queues = 0, exchanges = 0, consumers = 0, ready = 0, unacked = 0;
+    for (const v of ctx.broker.vhosts.values()) {
+      if (!canSeeVhost(ctx.users, req.user, v.name)) continue;
+      exchanges += v.exchanges.size;
+      for (const q of v.queues.values()) {
+        queues++;
+        consumers += q.consumerCount;
+        ready += q.messageCount;
+        unacked += q.unackedCount;
+      }
+    }
+    let connections = 0, channels = 0;
+    for (const c of ctx.connections) {
+      if (c.user === null) continue;
+      connections++;
+      channels += c.channels.size;
+    }
+    const http = ctx.listeners.find((l) => l.protocol === 'http');
+    return {
+      status: 200,
+      body: {
+        management_version: ctx.version,
+        rates_mode: 'none',
+        exchange_types: exchangeTypes,
+        product_version: ctx.version,
+        product_name: 'Warren',
+        rabbitmq_version: '3.10.8',
+        cluster_name: nodeName,
+        erlang_version: `Node.js ${process.version}`,
+        erlang_full_version: `Node.js ${process.version} (${process.platform}/${process.arch})`,
+        disable_stats: false,
+        enable_queue_totals: false,
+        queue_totals: { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
+        object_totals: { channels, connections, consumers, exchanges, queues },
+        statistics_db_event_queue: 0,
+        node: nodeName,
+        listeners: listenersJson(ctx),
+        contexts: http ? [{ ssl_opts: [], node: nodeName, description: 'RabbitMQ Management', path: '/', port: String(http.port) }] : [],
+      },
+    };
+  });
+
+  const nodeJson = () => {
+    const mem = process.memoryUsage();
+    return {
+      name: nodeName,
+      type: 'disc',
+      running: true,
+      os_pid: String(process.pid),
+      mem_used: mem.rss,
+      mem_limit: Number(process.constrainedMemory?.() || 0) || null,
+      mem_alarm: false,
+      disk_free: Number.isFinite(ctx.alarms.diskFree) ? ctx.alarms.diskFree : null,
+      disk_free_limit: ctx.diskFreeLimit,
+      disk_free_alarm: ctx.alarms.active,
+      fd_used: fdUsed(),
+      sockets_used: ctx.connections.size,
+      uptime: Date.now() - ctx.startedAt,
+      processors: cpus().length,
+      rates_mode: 'none',
+      exchange_types: exchangeTypes,
+      partitions: [] as string[],
+      enabled_plugins: ['rabbitmq_management', 'rabbitmq_prometheus'],
+      db_dir: ctx.dataDir,
+    };
+  };
+  router.add('GET', '/api/nodes', 'management', () => ({ status: 200, body: [nodeJson()] }));
+  router.add('GET', '/api/nodes/:node', 'management', (req) => {
+    if (req.params.node !== nodeName) throw httpErrors.notFound();
+    return { status: 200, body: nodeJson() };
+  });
+}

@@ -1,0 +1,60 @@
+import { jsonToTable } from '../../store/json-table.js';
+import type { ManagementContext } from '../context.js';
+import { httpErrors } from '../errors.js';
+import type { Router } from '../router.js';
+import { bindingJson, consumerJson, defaultBindingJson, queueJson } from './present.js';
+import { bodyObject, bool, byName, modelOp, vhostFor, vhostsFor } from './shared.js';
+
+/** /api/queues: list, show (with consumer_details), declare (PUT), delete, purge. */
+export function registerQueues(router: Router, ctx: ManagementContext): void {
+  const list = (req: { user: Parameters<typeof vhostsFor>[1] }, vhost?: string) => ({
+    status: 200,
+    body: vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.queues.values()].map(queueJson)).sort(byName),
+  });
+  router.add('GET', '/api/queues', 'management', (req) => list(req));
+  router.add('GET', '/api/queues/:vhost', 'management', (req) => list(req, req.params.vhost));
+  const find = (user: Parameters<typeof vhostFor>[1], vhost: string, name: string) => {
+    const v = vhostFor(ctx, user, vhost);
+    const q = v.queues.get(name);
+    if (!q) throw httpErrors.notFound();
+    return { v, q };
+  };
+  router.add('GET', '/api/queues/:vhost/:name', 'management', (req) => {
+    const { q } = find(req.user, req.params.vhost, req.params.name);
+    const consumerDetails = [];
+    for (const c of ctx.connections) {
+      for (const ch of c.channels.values()) {
+        for (const consumer of ch.info.consumers.values()) if (consumer.queue === q) consumerDetails.push(consumerJson(c, ch, consumer));
+      }
+    }
+    return { status: 200, body: { ...queueJson(q), consumer_details: consumerDetails, deliveries: [], incoming: [] } };
+  });
+  router.add('PUT', '/api/queues/:vhost/:name', 'management', (req) => {
+    const v = vhostFor(ctx, req.user, req.params.vhost);
+    const b = bodyObject(req.body);
+    const existed = v.queues.has(req.params.name);
+    modelOp(() => v.declareQueue(req.params.name, {
+      passive: false,
+      durable: bool(b.durable, true),
+      exclusive: false,
+      autoDelete: bool(b.auto_delete, false),
+      arguments: jsonToTable(b.arguments ?? {}),
+    }, {}));
+    return { status: existed ? 204 : 201 };
+  });
+  router.add('DELETE', '/api/queues/:vhost/:name', 'management', (req) => {
+    const { v, q } = find(req.user, req.params.vhost, req.params.name);
+    if (req.query.get('if-unused') === 'true' && q.consumerCount > 0) throw httpErrors.badRequest(`queue '${q.name}' in vhost '${v.name}' in use`);
+    if (req.query.get('if-empty') === 'true' && q.messageCount > 0) throw httpErrors.badRequest(`queue '${q.name}' in vhost '${v.name}' not empty`);
+    v.removeQueue(q);
+    return { status: 204 };
+  });
+  router.add('DELETE', '/api/queues/:vhost/:name/contents', 'management', (req) => {
+    find(req.user, req.params.vhost, req.params.name).q.purge();
+    return { status: 204 };
+  });
+  router.add('GET', '/api/queues/:vhost/:name/bindings', 'management', (req) => {
+    const { q } = find(req.user, req.params.vhost, req.params.name);
+    return { status: 200, body: [defaultBindingJson(q), ...[...q.bindings].map(bindingJson)] };
+  });
+}

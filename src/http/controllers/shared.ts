@@ -1,0 +1,50 @@
+import type { User } from '../../auth/user-store.js';
+import type { VHost } from '../../broker/vhost.js';
+import { AmqpError } from '../../amqp/amqp-error.js';
+import { canSeeVhost } from '../auth.js';
+import type { ManagementContext } from '../context.js';
+import { httpErrors } from '../errors.js';
+
+/** A vhost that exists and that the caller may see; 404 otherwise (as RabbitMQ). */
+export function vhostFor(ctx: ManagementContext, user: User, name: string): VHost {
+  const v = ctx.broker.vhost(name);
+  if (!v) throw httpErrors.notFound();
+  if (!canSeeVhost(ctx.users, user, name)) throw httpErrors.vhostAccessRefused();
+  return v;
+}
+
+/** The vhosts a listing covers: one (when given) or all the caller may see. */
+export function vhostsFor(ctx: ManagementContext, user: User, name: string | undefined): VHost[] {
+  if (name !== undefined) return [vhostFor(ctx, user, name)];
+  return [...ctx.broker.vhosts.values()].filter((v) => canSeeVhost(ctx.users, user, v.name));
+}
+
+/** The request body as an object (PUT/POST bodies are JSON objects); {} when empty. */
+export function bodyObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw httpErrors.badRequest('not_json');
+  return body as Record<string, unknown>;
+}
+
+/** Runs a model operation, turning its AMQP errors into RabbitMQ's HTTP 400 answers. */
+export function modelOp<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof AmqpError) throw httpErrors.fromAmqp(err);
+    throw err;
+  }
+}
+
+export function bool(v: unknown, dflt: boolean): boolean {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw httpErrors.badRequest(`${JSON.stringify(v)} is not a boolean`);
+}
+
+/** Sorted by name (then vhost), as RabbitMQ's listings are. */
+export function byName<T extends { name: string; vhost?: string | null }>(a: T, b: T): number {
+  return (a.vhost ?? '').localeCompare(b.vhost ?? '') || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
