@@ -14,10 +14,18 @@ export interface Permission {
   read: string;
 }
 
+/** Topic permission on one topic exchange: regexes matched against routing keys. */
+export interface TopicPermission {
+  write: string;
+  read: string;
+}
+
 /** Told about changes so durable storage can keep users and permissions. */
 export interface UserObserver {
   userChanged(u: User): void;
   permissionChanged(user: string, vhost: string, p: Permission): void;
+  /** null: the topic permission was cleared. */
+  topicPermissionChanged?(user: string, vhost: string, exchange: string, p: TopicPermission | null): void;
   userRemoved?(name: string): void;
   permissionRemoved?(user: string, vhost: string): void;
 }
@@ -27,6 +35,8 @@ export class UserStore {
   readonly users = new Map<string, User>();
   /** vhost → user → permission */
   readonly permissions = new Map<string, Map<string, Permission>>();
+  /** vhost → user → exchange → topic permission */
+  readonly topicPermissions = new Map<string, Map<string, Map<string, TopicPermission>>>();
   observer: UserObserver | null = null;
 
   /** Adds a user exactly as stored (restore, definitions import). */
@@ -78,5 +88,27 @@ export class UserStore {
 
   permission(user: string, vhost: string): Permission | undefined {
     return this.permissions.get(vhost)?.get(user);
+  }
+
+  setTopicPermission(user: string, vhost: string, exchange: string, p: TopicPermission): void {
+    let perVhost = this.topicPermissions.get(vhost);
+    if (!perVhost) this.topicPermissions.set(vhost, (perVhost = new Map()));
+    let perUser = perVhost.get(user);
+    if (!perUser) perVhost.set(user, (perUser = new Map()));
+    perUser.set(exchange, p);
+    this.observer?.topicPermissionChanged?.(user, vhost, exchange, p);
+  }
+
+  /** Clears one exchange's topic permission, or all of the user's in the vhost. */
+  clearTopicPermissions(user: string, vhost: string, exchange?: string): void {
+    const perUser = this.topicPermissions.get(vhost)?.get(user);
+    if (!perUser) return;
+    for (const x of exchange === undefined ? [...perUser.keys()] : [exchange]) {
+      if (perUser.delete(x)) this.observer?.topicPermissionChanged?.(user, vhost, x, null);
+    }
+  }
+
+  topicPermission(user: string, vhost: string, exchange: string): TopicPermission | undefined {
+    return this.topicPermissions.get(vhost)?.get(user)?.get(exchange);
   }
 }

@@ -145,7 +145,8 @@ export class VHost {
     return q;
   }
 
-  declareQueue(requested: string, d: QueueDeclare, owner: object): Queue {
+  /** `authorize` sees the actual name (server-named too) before anything exists or changes. */
+  declareQueue(requested: string, d: QueueDeclare, owner: object, authorize?: (name: string) => void): Queue {
     if (d.passive) {
       const q = this.queue(requested, owner);
       q.touch(); // a declare, passive or not, counts as use for x-expires
@@ -153,6 +154,7 @@ export class VHost {
     }
     if (requested.startsWith('amq.')) throw errors.reservedName('queue', requested);
     const name = requested === '' ? VHost.generateName() : requested;
+    authorize?.(name);
     const existing = this.queues.get(name);
     if (existing) {
       if (existing.exclusiveOwner !== null && existing.exclusiveOwner !== owner) throw errors.exclusiveLocked(name, this.name);

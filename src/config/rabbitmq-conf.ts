@@ -42,6 +42,13 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     apply: (value, key, into) => (into.diskFreeLimit = parseBytes(value, key)),
     doc: 'publishers are blocked below this much free disk: bytes or 500MB, 2GB, ... (50MB)',
   },
+  loopback_users: {
+    apply: (value, key, into) => {
+      if (value !== 'none') throw new ConfigError(`${key}: only 'none' is accepted here (use loopback_users.USER = true | false)`);
+      into.loopbackUsers = [];
+    },
+    doc: "'none' lets every user connect from anywhere (default: guest only from localhost)",
+  },
   'log.level': {
     apply: (value, key, into) => {
       const level = logLevels[value];
@@ -64,6 +71,17 @@ function parseBytes(value: string, key: string): number {
   return Number(m[1]) * unit;
 }
 
+/** loopback_users.USER = true | false: USER may connect only from localhost, or from anywhere. */
+const loopbackUser = {
+  apply: ((value, key, into) => {
+    if (value !== 'true' && value !== 'false') throw new ConfigError(`${key}: expected true or false, got '${value}'`);
+    const user = key.slice('loopback_users.'.length);
+    const users = (into.loopbackUsers ?? ['guest']).filter((u) => u !== user);
+    into.loopbackUsers = value === 'true' ? [...users, user] : users;
+  }) as Apply,
+  doc: 'true: USER may only connect from localhost; false: from anywhere',
+};
+
 export interface ParsedConfig {
   options: Partial<BrokerOptions>;
   /** Keys present in the file that Warren does not support (reported at start). */
@@ -81,7 +99,7 @@ export function parseRabbitmqConf(text: string): ParsedConfig {
     if (eq < 0) throw new ConfigError(`line ${i + 1}: expected 'key = value', got '${line}'`);
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    const entry = supportedKeys[key];
+    const entry = supportedKeys[key] ?? (key.startsWith('loopback_users.') ? loopbackUser : undefined);
     if (!entry) unknownKeys.push(key);
     else entry.apply(value, key, options);
   });

@@ -18,6 +18,8 @@ import type { Connection } from './connection.js';
 import { REPLY_TO_PREFIX, REPLY_TO_QUEUE } from './direct-reply.js';
 import type { ReplyReceiver } from './direct-reply.js';
 import { Transaction } from './transaction.js';
+import { Authorizer } from '../auth/authorization.js';
+import { exchangeTypes } from '../broker/exchanges/exchange-types.js';
 import { ConfirmTracker } from './confirm-tracker.js';
 import type { Persistence } from '../store/persistence.js';
 
@@ -61,6 +63,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   private lastQueue = '';
   private replyName: string | null = null;
   private replyConsumerTag: string | null = null;
+  private authorizer: Authorizer | null = null;
 
   constructor(
     readonly connection: Connection,
@@ -86,6 +89,11 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
 
   private get vhost(): VHost {
     return this.connection.vhost!;
+  }
+
+  /** Permission checks for this channel's user and vhost (RabbitMQ's access matrix). */
+  private get authz(): Authorizer {
+    return (this.authorizer ??= new Authorizer(this.connection.ctx.users, this.connection.user!.name, this.vhost.name));
   }
 
   private send(m: Method): void {
@@ -210,12 +218,14 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         return;
       case MethodId.ExchangeDeclare: return this.exchangeDeclare(m);
       case MethodId.ExchangeDelete:
+        if (m.exchange !== '' && !m.exchange.startsWith('amq.')) this.authz.check('exchange', m.exchange, 'configure');
         this.vhost.deleteExchange(m.exchange, m.ifUnused);
         if (!m.noWait) this.send({ id: MethodId.ExchangeDeleteOk });
         return;
       case MethodId.ExchangeBind:
       case MethodId.ExchangeUnbind: {
         const v = this.vhost;
+        this.authorizeBinding(m.source, 'exchange', m.destination, m.routingKey);
         if (m.id === MethodId.ExchangeBind) v.bind(v.exchange(m.source), v.exchange(m.destination), m.routingKey, m.arguments);
         else {
           // Unbinding is idempotent: a missing end or binding is not an error.
@@ -232,6 +242,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         const v = this.vhost;
         // queue '' with routing key '' means: the last declared queue, under its own name.
         const routingKey = m.queue === '' && m.routingKey === '' ? this.queueName('') : m.routingKey;
+        this.authorizeBinding(m.exchange, 'queue', this.queueName(m.queue), routingKey);
         if (m.id === MethodId.QueueBind) {
           const ex = v.exchange(m.exchange);
           v.bind(ex, v.queue(this.queueName(m.queue), this.connection), routingKey, m.arguments);
@@ -245,12 +256,14 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         return;
       }
       case MethodId.QueuePurge: {
+        this.authz.check('queue', this.queueName(m.queue), 'read');
         const q = this.vhost.queue(this.queueName(m.queue), this.connection);
         const messageCount = q.purge();
         if (!m.noWait) this.send({ id: MethodId.QueuePurgeOk, messageCount });
         return;
       }
       case MethodId.QueueDelete: {
+        this.authz.check('queue', this.queueName(m.queue), 'configure');
         const messageCount = this.vhost.deleteQueue(this.queueName(m.queue), m.ifUnused, m.ifEmpty, this.connection);
         if (!m.noWait) this.send({ id: MethodId.QueueDeleteOk, messageCount });
         return;
@@ -305,7 +318,30 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
 
   // --- exchange and queue ---------------------------------------------------------------------
 
+  /**
+   * queue.bind/unbind and exchange.bind/unbind, in RabbitMQ's order: write on the destination,
+   * the default exchange refused, read on the source, then read on the binding key when the source
+   * is a topic exchange with a topic permission.
+   */
+  private authorizeBinding(source: string, destKind: 'queue' | 'exchange', destination: string, routingKey: string): void {
+    this.authz.check(destKind, destination, 'write');
+    if (source === '' || (destKind === 'exchange' && destination === '')) throw errors.defaultExchange();
+    this.authz.check('exchange', source, 'read');
+    const x = this.vhost.exchanges.get(source);
+    if (x?.type === 'topic') this.authz.checkTopic(source, routingKey, 'read');
+  }
+
   private exchangeDeclare(m: Extract<Method, { id: typeof MethodId.ExchangeDeclare }>): void {
+    // As RabbitMQ: passive needs no permission; an unknown type (503) and the default exchange
+    // come first; an alternate exchange of a new exchange needs read on it and write on the AE.
+    if (!m.passive && m.exchange !== '' && exchangeTypes.has(m.type)) {
+      this.authz.check('exchange', m.exchange, 'configure');
+      const ae = m.arguments['alternate-exchange'];
+      if (typeof ae === 'string' && !this.vhost.exchanges.has(m.exchange) && !m.exchange.startsWith('amq.')) {
+        this.authz.check('exchange', m.exchange, 'read');
+        this.authz.check('exchange', ae, 'write');
+      }
+    }
     this.vhost.declareExchange(m.exchange, m.type, {
       passive: m.passive, durable: m.durable, autoDelete: m.autoDelete, internal: m.internal, arguments: m.arguments,
     });
@@ -319,7 +355,16 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     }
     const q = this.vhost.declareQueue(m.queue, {
       passive: m.passive, durable: m.durable, exclusive: m.exclusive, autoDelete: m.autoDelete, arguments: m.arguments,
-    }, this.connection);
+    }, this.connection, (name) => {
+      // Configure on the actual name (amq.gen-... too); a dead-letter exchange needs read on the
+      // queue and write on the exchange.
+      this.authz.check('queue', name, 'configure');
+      const dlx = m.arguments['x-dead-letter-exchange'];
+      if (typeof dlx === 'string') {
+        this.authz.check('queue', name, 'read');
+        this.authz.check('exchange', dlx, 'write');
+      }
+    });
     this.lastQueue = q.name;
     if (!m.noWait) this.send({ id: MethodId.QueueDeclareOk, queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
   }
@@ -332,6 +377,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       throw amqpError(ReplyCode.NotAllowed, `attempt to reuse consumer tag '${tag}'`);
     }
     if (queueName === REPLY_TO_QUEUE) return this.consumeReplies(tag, noAck, noWait);
+    this.authz.check('queue', this.queueName(queueName), 'read');
     const q = this.vhost.queue(this.queueName(queueName), this.connection);
     // A single-active-consumer queue refuses exclusive consumers outright.
     if (q.hasExclusiveConsumer || (exclusive && (q.consumerCount > 0 || q.features.singleActiveConsumer))) {
@@ -416,6 +462,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   // --- get, ack, reject, recover --------------------------------------------------------------
 
   private get(queueName: string, noAck: boolean): void {
+    this.authz.check('queue', this.queueName(queueName), 'read');
     const q = this.vhost.queue(this.queueName(queueName), this.connection);
     const got = q.get(noAck);
     if (!got) {
@@ -507,8 +554,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
 
   private publish(m: BasicPublish, properties: Buffer, props: BasicProperties, body: Buffer): void {
     const v = this.vhost;
+    this.authz.check('exchange', m.exchange, 'write');
     const exchange = v.exchange(m.exchange);
     if (exchange.internal) throw errors.internalExchange(m.exchange, v.name);
+    if (exchange.type === 'topic') this.authz.checkTopic(m.exchange, m.routingKey, 'write');
     const user = this.connection.user!;
     if (props.userId !== undefined && props.userId !== user.name) {
       throw errors.preconditionFailed(`user_id property set to '${props.userId}' but authenticated user was '${user.name}'`);

@@ -1,4 +1,5 @@
 import type { LogLevel } from '../log.js';
+import type { UserStore } from '../auth/user-store.js';
 
 /** Everything that can be set when starting a broker; every field has a default. */
 export interface BrokerOptions {
@@ -31,6 +32,8 @@ export interface BrokerOptions {
   channelMax: number;
   /** Seconds a new socket may take to finish the AMQP handshake. */
   handshakeTimeout: number;
+  /** loopback_users: users who may only connect from a loopback address (RabbitMQ: guest). */
+  loopbackUsers: string[];
   logLevel: LogLevel;
 }
 
@@ -49,12 +52,15 @@ export const defaultOptions: BrokerOptions = {
   frameMax: 131072,
   channelMax: 2047,
   handshakeTimeout: 10,
+  loopbackUsers: ['guest'],
   logLevel: 'info',
 };
 
 export interface RunningBroker {
   /** The AMQP port actually bound (useful with port 0). */
   readonly port: number;
+  /** Users, permissions and topic permissions (add users for tests, as rabbitmqctl would). */
+  readonly users: UserStore;
   /** The management HTTP port actually bound, null when the API is off. */
   readonly httpPort: number | null;
   /** The Prometheus metrics port actually bound, null when metrics are off. */

@@ -57,6 +57,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   let closed = false;
   return {
     port,
+    users,
     httpPort: management.httpPort,
     metricsPort: management.metricsPort,
     setDiskFreeLimit: (bytes: number) => alarms.setDiskFreeLimit(bytes),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PagedDeque } from './paged-deque.js';
 import { Reader } from '../amqp/buffer-reader.js';
 import { decodeBasicProperties } from '../amqp/spec.js';
-import type { User, Permission, UserObserver, UserStore } from '../auth/user-store.js';
+import type { User, Permission, TopicPermission, UserObserver, UserStore } from '../auth/user-store.js';
 import type { Binding } from '../broker/binding.js';
 import type { Broker, VhostObserver } from '../broker/broker.js';
 import type { Exchange } from '../broker/exchange.js';
@@ -23,6 +23,7 @@ interface QueueDef { name: string; vhost: string; durable: boolean; auto_delete:
 interface BindingDef { source: string; vhost: string; destination: string; destination_type: 'queue' | 'exchange'; routing_key: string; arguments: Record<string, unknown> }
 interface UserDef { name: string; password_hash: string; hashing_algorithm: User['hashingAlgorithm']; tags: string[] }
 interface PermissionDef { user: string; vhost: string; configure: string; write: string; read: string }
+interface TopicPermissionDef { user: string; vhost: string; exchange: string; write: string; read: string }
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
@@ -82,6 +83,9 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     }
     for (const p of this.definitions.all<PermissionDef>('permission')) {
       users.setPermissions(p.user, p.vhost, { configure: p.configure, write: p.write, read: p.read });
+    }
+    for (const p of this.definitions.all<TopicPermissionDef>('topicPermission')) {
+      users.setTopicPermission(p.user, p.vhost, p.exchange, { write: p.write, read: p.read });
     }
     for (const e of this.definitions.all<ExchangeDef>('exchange')) {
       broker.vhost(e.vhost)?.declareExchange(e.name, e.type, {
@@ -180,6 +184,11 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
 
   userChanged(u: User): void {
     this.definitions.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags });
+  }
+
+  topicPermissionChanged(user: string, vhost: string, exchange: string, p: TopicPermission | null): void {
+    if (p === null) this.definitions.delete('topicPermission', key(user, vhost, exchange));
+    else this.definitions.put('topicPermission', key(user, vhost, exchange), { user, vhost, exchange, ...p });
   }
 
   permissionChanged(user: string, vhost: string, p: Permission): void {
