@@ -1,5 +1,6 @@
 import type { BrokerOptions } from '../server/options.js';
 import type { LogLevel } from '../log.js';
+import type { TlsOptions } from '../server/tls-listener.js';
 
 /** A configuration problem that must stop the start, naming the offending key. */
 export class ConfigError extends Error {}
@@ -42,6 +43,31 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     apply: (value, key, into) => (into.diskFreeLimit = parseBytes(value, key)),
     doc: 'publishers are blocked below this much free disk: bytes or 500MB, 2GB, ... (50MB)',
   },
+  'listeners.ssl.default': { apply: port((o, n) => (o.tlsPort = n)), doc: 'AMQPS (TLS) listener port (none; normally 5671)' },
+  'ssl_options.cacertfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), cacertfile: s })), doc: 'CA bundle for verifying client certificates' },
+  'ssl_options.certfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), certfile: s })), doc: "the server's certificate (PEM)" },
+  'ssl_options.keyfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), keyfile: s })), doc: "the server's private key (PEM)" },
+  'ssl_options.verify': {
+    apply: (value, key, into) => {
+      if (value !== 'verify_peer' && value !== 'verify_none') throw new ConfigError(`${key}: expected verify_peer or verify_none, got '${value}'`);
+      into.tls = { ...tlsOf(into), verify: value };
+    },
+    doc: 'verify_peer asks clients for a certificate (verify_none)',
+  },
+  'ssl_options.fail_if_no_peer_cert': {
+    apply: (value, key, into) => {
+      if (value !== 'true' && value !== 'false') throw new ConfigError(`${key}: expected true or false, got '${value}'`);
+      into.tls = { ...tlsOf(into), failIfNoPeerCert: value === 'true' };
+    },
+    doc: 'with verify_peer, refuse clients without a certificate (false)',
+  },
+  ssl_cert_login_from: {
+    apply: (value, key, into) => {
+      if (value !== 'distinguished_name' && value !== 'common_name') throw new ConfigError(`${key}: expected distinguished_name or common_name, got '${value}'`);
+      into.sslCertLoginFrom = value;
+    },
+    doc: 'SASL EXTERNAL user name: distinguished_name | common_name (distinguished_name)',
+  },
   loopback_users: {
     apply: (value, key, into) => {
       if (value !== 'none') throw new ConfigError(`${key}: only 'none' is accepted here (use loopback_users.USER = true | false)`);
@@ -69,6 +95,10 @@ function parseBytes(value: string, key: string): number {
   const unit = m ? units[m[2].toLowerCase()] : undefined;
   if (!m || unit === undefined) throw new ConfigError(`${key}: expected bytes such as 50000000 or 50MB, got '${value}'`);
   return Number(m[1]) * unit;
+}
+
+function tlsOf(o: Partial<BrokerOptions>): TlsOptions {
+  return o.tls ?? { cacertfile: null, certfile: '', keyfile: '', verify: 'verify_none', failIfNoPeerCert: false };
 }
 
 /** loopback_users.USER = true | false: USER may connect only from localhost, or from anywhere. */

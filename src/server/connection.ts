@@ -12,6 +12,7 @@ import type { VHost } from '../broker/vhost.js';
 import type { Logger } from '../log.js';
 import { Channel } from './channel.js';
 import { isLoopbackAddress } from '../auth/authorization.js';
+import { certificateIdentity } from './tls-listener.js';
 import { parseSaslResponse, supportedMechanisms } from './sasl.js';
 import type { ServerContext } from './server-context.js';
 
@@ -133,10 +134,16 @@ export class Connection {
       versionMajor: 0,
       versionMinor: 9,
       serverProperties: this.ctx.serverProperties as never,
-      mechanisms: supportedMechanisms.join(' '),
+      mechanisms: this.mechanisms().join(' '),
       locales: 'en_US',
     });
     return have.subarray(8);
+  }
+
+  /** SASL EXTERNAL is offered only over TLS with a verified client certificate. */
+  private mechanisms(): string[] {
+    const id = certificateIdentity(this.socket, this.ctx.options.sslCertLoginFrom);
+    return id === undefined ? supportedMechanisms : [...supportedMechanisms, 'EXTERNAL'];
   }
 
   /** Wrong protocol header: answer with the one we speak and close, as the spec says. */
@@ -264,10 +271,12 @@ export class Connection {
 
   private onStartOk(mechanism: string, response: Buffer, clientProperties: Record<string, unknown>): void {
     this.clientProperties = clientProperties;
-    if (!supportedMechanisms.includes(mechanism)) return this.abortHandshake(`unknown authentication mechanism '${mechanism}'`);
-    const creds = parseSaslResponse(mechanism, response);
+    if (!this.mechanisms().includes(mechanism)) return this.abortHandshake(`unknown authentication mechanism '${mechanism}'`);
+    // EXTERNAL: the certificate names the user, who must exist (no password is checked).
+    const external = mechanism === 'EXTERNAL' ? certificateIdentity(this.socket, this.ctx.options.sslCertLoginFrom)! : undefined;
+    const creds = external !== undefined ? { username: external, password: '' } : parseSaslResponse(mechanism, response);
     if (!creds) return this.abortHandshake(`malformed ${mechanism} response`);
-    const user = this.ctx.users.authenticate(creds.username, creds.password);
+    const user = external !== undefined ? this.ctx.users.users.get(external) : this.ctx.users.authenticate(creds.username, creds.password);
     // loopback_users: refused exactly like a wrong password (RabbitMQ only logs the reason).
     const remoteOnly = user !== undefined && this.ctx.options.loopbackUsers.includes(user.name) && !isLoopbackAddress(this.socket.remoteAddress);
     if (!user || remoteOnly) {

@@ -1,5 +1,6 @@
 import type { LogLevel } from '../log.js';
 import type { UserStore } from '../auth/user-store.js';
+import type { TlsOptions } from './tls-listener.js';
 
 /** Everything that can be set when starting a broker; every field has a default. */
 export interface BrokerOptions {
@@ -34,6 +35,12 @@ export interface BrokerOptions {
   handshakeTimeout: number;
   /** loopback_users: users who may only connect from a loopback address (RabbitMQ: guest). */
   loopbackUsers: string[];
+  /** AMQPS listener port (listeners.ssl.default, normally 5671); null: no TLS listener. */
+  tlsPort: number | null;
+  /** ssl_options for the TLS listener. */
+  tls: TlsOptions | null;
+  /** ssl_cert_login_from: how SASL EXTERNAL names the user of a client certificate. */
+  sslCertLoginFrom: 'distinguished_name' | 'common_name';
   logLevel: LogLevel;
 }
 
@@ -53,6 +60,9 @@ export const defaultOptions: BrokerOptions = {
   channelMax: 2047,
   handshakeTimeout: 10,
   loopbackUsers: ['guest'],
+  tlsPort: null,
+  tls: null,
+  sslCertLoginFrom: 'distinguished_name',
   logLevel: 'info',
 };
 
@@ -65,6 +75,8 @@ export interface RunningBroker {
   readonly httpPort: number | null;
   /** The Prometheus metrics port actually bound, null when metrics are off. */
   readonly metricsPort: number | null;
+  /** The AMQPS port actually bound, null without a TLS listener. */
+  readonly tlsPort: number | null;
   /** Changes disk_free_limit at runtime; resolves once the alarm state has been re-evaluated. */
   setDiskFreeLimit(bytes: number): Promise<void>;
   /** Stops listening, closes every connection with 320 CONNECTION_FORCED, releases resources. */

@@ -5,6 +5,7 @@ import { Broker } from '../broker/broker.js';
 import { Logger } from '../log.js';
 import { ReplyCode } from '../amqp/spec.js';
 import { Connection } from './connection.js';
+import { startTlsListener } from './tls-listener.js';
 import { DirectReplyRegistry } from './direct-reply.js';
 import { Alarms } from './alarms.js';
 import { defaultOptions } from './options.js';
@@ -49,6 +50,8 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   await listen(server, options.port, options.host);
   const port = (server.address() as AddressInfo).port;
   log.info('listening', { protocol: 'amqp', host: options.host, port });
+  const tls = options.tlsPort === null ? null
+    : await startTlsListener(options, (socket) => connections.add(new Connection(socket, ctx, (c) => connections.delete(c))), log);
   const management = await startManagement({
     broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(), diskFreeLimit: options.diskFreeLimit,
     dataDir: options.dataDir, listeners: [{ protocol: 'amqp', port, host: options.host }],
@@ -57,6 +60,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   let closed = false;
   return {
     port,
+    tlsPort: tls?.port ?? null,
     users,
     httpPort: management.httpPort,
     metricsPort: management.metricsPort,
@@ -65,6 +69,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
       if (closed) return;
       closed = true;
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      const tlsDone = tls?.close();
       await management.close();
       for (const c of connections) c.close(ReplyCode.ConnectionForced, 'CONNECTION_FORCED - broker forced connection closure with reason \'shutdown\'');
       // Give clients a moment to answer close-ok, then cut whatever is left.
@@ -72,6 +77,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
       for (const c of connections) c.destroy();
       alarms.stop();
       await done;
+      await tlsDone;
       await persistence?.close();
       log.info('stopped');
     },

@@ -37,3 +37,15 @@ test('rabbitmq.conf loopback_users', () => {
   assert.throws(() => parseRabbitmqConf('loopback_users = guest'), ConfigError);
   assert.throws(() => parseRabbitmqConf('loopback_users.guest = maybe'), ConfigError);
 });
+
+test('rabbitmq.conf TLS keys', () => {
+  const o = parseRabbitmqConf([
+    'listeners.ssl.default = 5671', 'ssl_options.cacertfile = /c/ca.pem', 'ssl_options.certfile = /c/s.pem',
+    'ssl_options.keyfile = /c/s.key', 'ssl_options.verify = verify_peer', 'ssl_options.fail_if_no_peer_cert = true',
+    'ssl_cert_login_from = common_name',
+  ].join('\n')).options;
+  assert.equal(o.tlsPort, 5671);
+  assert.deepEqual(o.tls, { cacertfile: '/c/ca.pem', certfile: '/c/s.pem', keyfile: '/c/s.key', verify: 'verify_peer', failIfNoPeerCert: true });
+  assert.equal(o.sslCertLoginFrom, 'common_name');
+  assert.throws(() => parseRabbitmqConf('ssl_options.verify = maybe'), ConfigError);
+});
