@@ -116,15 +116,19 @@ describe('expiry at the head', () => {
   test('a requeued message keeps its original expiry', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {
-      const q = (await ch.assertQueue('', { exclusive: true, messageTtl: 300 })).queue;
+      // TTL 2 s; requeued after 1 s. Checked 2.6 s after arrival: gone if the expiry counts from
+      // arrival (RabbitMQ), still there (until 3 s) if the requeue had restarted it. Wide margins
+      // keep this independent of machine load.
+      const q = (await ch.assertQueue('', { exclusive: true, messageTtl: 2000 })).queue;
+      const t0 = Date.now();
       ch.sendToQueue(q, Buffer.from('r'));
       await waitForMessageCount(ch, q, 1);
       const m = await ch.get(q);
       assert.ok(m);
-      await sleep(200);
+      await sleep(1000 - (Date.now() - t0));
       ch.nack(m, false, true);
-      await waitForMessageCount(ch, q, 1);
-      await sleep(200); // 400 ms after arrival: expired even though it was requeued 200 ms ago
+      assert.equal((await ch.checkQueue(q)).messageCount, 1, 'requeued');
+      await sleep(2600 - (Date.now() - t0));
       assert.equal((await ch.checkQueue(q)).messageCount, 0);
     } finally {
       await closeQuietly(ch);
