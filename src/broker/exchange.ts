@@ -1,5 +1,6 @@
 import type { FieldTable } from '../amqp/field-table.js';
 import type { Binding, Destination } from './binding.js';
+import type { Policy } from './policy.js';
 
 export interface ExchangeOptions {
   durable: boolean;
@@ -19,6 +20,8 @@ export abstract class Exchange {
   readonly bindings = new Map<string, Binding>();
   /** Bindings where this exchange is the destination (exchange-to-exchange). */
   readonly incoming = new Set<Binding>();
+  /** The policy in effect (alternate-exchange may come from it), null when none applies. */
+  policy: Policy | null = null;
 
   constructor(
     readonly vhost: string,

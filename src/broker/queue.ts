@@ -49,7 +49,10 @@ export interface GetResult {
  */
 export class Queue {
   readonly kind = 'queue' as const;
-  readonly features: QueueFeatures;
+  features: QueueFeatures;
+  /** Name of the policy in effect (for listings), null when none applies. */
+  policy: string | null = null;
+  operatorPolicy: string | null = null;
   readonly messages: ReadyQueue;
   /** Consumers ordered by descending x-priority, then by arrival. */
   private consumerList: Consumer[] = [];
@@ -281,6 +284,21 @@ export class Queue {
   }
 
   // --- expiry and dead-lettering --------------------------------------------------------------
+
+  /**
+   * Re-reads the queue's features from arguments with its policies folded in (see policy.ts):
+   * new limits, TTLs and expiry apply at once to what the queue holds. The shape of the ready list
+   * (priority levels) and single-active-consumer stay as declared, as in RabbitMQ.
+   */
+  applyPolicyArguments(args: FieldTable): void {
+    const before = this.features;
+    this.features = { ...queueFeatures(args, this.options.type), maxPriority: before.maxPriority, singleActiveConsumer: before.singleActiveConsumer };
+    if (this.features.messageTtl >= 0) this.mayExpire = true;
+    if (this.deleted) return;
+    this.dropExpired();
+    if (this.features.limited) this.enforceLimits();
+    this.touch();
+  }
 
   /**
    * Drops expired messages from the head (dead-lettering them with reason expired) and sets the

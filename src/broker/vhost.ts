@@ -13,6 +13,8 @@ import { Queue } from './queue.js';
 import type { ReadyQueue } from './message-deque.js';
 import { checkQueueArgsEquivalent, queueTypeOf, validateQueueArgs } from './queue-arguments.js';
 import { routeToQueues } from './router.js';
+import { effectivePolicy, effectiveQueueArguments, validatePolicy } from './policy.js';
+import type { Policy } from './policy.js';
 
 export interface ExchangeDeclare extends ExchangeOptions {
   passive: boolean;
@@ -46,6 +48,8 @@ export interface DefinitionsObserver {
   queueRemoved(q: Queue): void;
   bindingAdded(b: Binding): void;
   bindingRemoved(b: Binding): void;
+  policyChanged(p: Policy, operator: boolean): void;
+  policyRemoved(vhost: string, name: string, operator: boolean): void;
 }
 
 /** A virtual host: its own namespace of exchanges, queues and bindings. */
@@ -54,6 +58,8 @@ export class VHost {
   readonly queues = new Map<string, Queue>();
   readonly defaultExchange: DefaultExchange;
   observer: DefinitionsObserver | null = null;
+  readonly policies = new Map<string, Policy>();
+  readonly operatorPolicies = new Map<string, Policy>();
   /** Supplies paged ready-message FIFOs for a new queue (set by the store; null: in memory). */
   readyQueueFactory: ((queue: string) => (part: string) => ReadyQueue) | null = null;
   /** Stores a persistent message routed to durable queues (dead-lettered copies); set by the store. */
@@ -91,6 +97,7 @@ export class VHost {
     if (name.startsWith('amq.')) throw errors.reservedName('exchange', name);
     const e = factory(this.name, name, { durable: d.durable, autoDelete: d.autoDelete, internal: d.internal, arguments: d.arguments });
     this.exchanges.set(name, e);
+    e.policy = effectivePolicy(this.policies.values(), 'exchange', name) ?? null;
     this.observer?.exchangeAdded(e);
     return e;
   }
@@ -130,7 +137,8 @@ export class VHost {
   }
 
   alternateOf = (e: Exchange): Exchange | undefined => {
-    const ae = e.arguments['alternate-exchange'];
+    // The exchange's own argument wins over its policy's.
+    const ae = e.arguments['alternate-exchange'] ?? (e.policy?.definition['alternate-exchange'] as string | undefined);
     if (ae === undefined || ae === null) return undefined;
     return this.exchanges.get(String(ae));
   };
@@ -177,6 +185,7 @@ export class VHost {
       type,
       readyQueue: this.readyQueueFactory?.(name),
     });
+    this.applyPolicies(q);
     q.onUnused = (unused) => this.removeQueue(unused);
     q.onExpired = (expired) => this.removeQueue(expired);
     q.onDeadLetter = this.deadLetter;
@@ -248,6 +257,42 @@ export class VHost {
     }
   };
 
+  // --- policies -------------------------------------------------------------------------------
+
+  /** Adds or replaces a policy (operator policy) and applies it to existing objects at once. */
+  setPolicy(p: Policy, operator = false): void {
+    const problem = validatePolicy(p, operator);
+    if (problem !== undefined) throw new PolicyError(problem);
+    (operator ? this.operatorPolicies : this.policies).set(p.name, p);
+    this.observer?.policyChanged(p, operator);
+    this.reapplyPolicies();
+  }
+
+  clearPolicy(name: string, operator = false): boolean {
+    const map = operator ? this.operatorPolicies : this.policies;
+    if (!map.delete(name)) return false;
+    this.observer?.policyRemoved(this.name, name, operator);
+    this.reapplyPolicies();
+    return true;
+  }
+
+  private reapplyPolicies(): void {
+    for (const q of this.queues.values()) this.applyPolicies(q);
+    for (const e of this.exchanges.values()) {
+      if (e !== this.defaultExchange) e.policy = effectivePolicy(this.policies.values(), 'exchange', e.name) ?? null;
+    }
+  }
+
+  private applyPolicies(q: Queue): void {
+    const policy = effectivePolicy(this.policies.values(), 'queue', q.name, q.type);
+    const operator = effectivePolicy(this.operatorPolicies.values(), 'queue', q.name, q.type);
+    const hadPolicy = q.policy !== null || q.operatorPolicy !== null;
+    q.policy = policy?.name ?? null;
+    q.operatorPolicy = operator?.name ?? null;
+    // Re-read features whenever a policy applies or one just stopped applying.
+    if (policy || operator || hadPolicy) q.applyPolicyArguments(effectiveQueueArguments(q.arguments, policy, operator));
+  }
+
   // --- bindings -------------------------------------------------------------------------------
 
   bind(source: Exchange, destination: Destination, routingKey: string, args: FieldTable): void {
@@ -283,3 +328,6 @@ export class VHost {
     routeToQueues(exchange, routingKeys, headers, this.alternateOf, out);
   }
 }
+
+/** A policy that cannot be set (invalid pattern, unknown key, ...): the admin API answers 400. */
+export class PolicyError extends Error {}

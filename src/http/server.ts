@@ -13,6 +13,7 @@ import { registerExchanges } from './controllers/exchanges.js';
 import { registerHealth } from './controllers/health.js';
 import { registerOverview } from './controllers/overview.js';
 import { registerPermissions } from './controllers/permissions.js';
+import { registerPolicies } from './controllers/policies.js';
 import { registerQueues } from './controllers/queues.js';
 import { registerUsers } from './controllers/users.js';
 import { registerVhosts } from './controllers/vhosts.js';
@@ -26,6 +27,7 @@ export function managementRouter(ctx: ManagementContext): Router {
   registerVhosts(router, ctx);
   registerUsers(router, ctx);
   registerPermissions(router, ctx);
+  registerPolicies(router, ctx);
   registerExchanges(router, ctx);
   registerQueues(router, ctx);
   registerBindings(router, ctx);

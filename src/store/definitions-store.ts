@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 /** Kinds of durable definitions, keyed within their kind by a string such as "vhost\0name". */
-export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'topicPermission' | 'exchange' | 'queue' | 'binding' | 'policy' | 'parameter';
+export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'topicPermission' | 'exchange' | 'queue' | 'binding' | 'policy' | 'operatorPolicy' | 'parameter';
 
 type Snapshot = Record<DefinitionKind, Record<string, unknown>>;
 
-const kinds: DefinitionKind[] = ['vhost', 'user', 'permission', 'topicPermission', 'exchange', 'queue', 'binding', 'policy', 'parameter'];
+const kinds: DefinitionKind[] = ['vhost', 'user', 'permission', 'topicPermission', 'exchange', 'queue', 'binding', 'policy', 'operatorPolicy', 'parameter'];
 
 function empty(): Snapshot {
   return Object.fromEntries(kinds.map((k) => [k, {}])) as Snapshot;

@@ -10,6 +10,7 @@ import type { Exchange } from '../broker/exchange.js';
 import { Message } from '../broker/message.js';
 import { REDELIVERED } from '../broker/message-deque.js';
 import type { Queue } from '../broker/queue.js';
+import type { ApplyTo, Policy } from '../broker/policy.js';
 import type { QueueJournal } from '../broker/queue-journal.js';
 import type { DefinitionsObserver, VHost } from '../broker/vhost.js';
 import { prepareDataDir } from './data-dir.js';
@@ -24,6 +25,9 @@ interface BindingDef { source: string; vhost: string; destination: string; desti
 interface UserDef { name: string; password_hash: string; hashing_algorithm: User['hashingAlgorithm']; tags: string[] }
 interface PermissionDef { user: string; vhost: string; configure: string; write: string; read: string }
 interface TopicPermissionDef { user: string; vhost: string; exchange: string; write: string; read: string }
+
+/** A policy in the shape of RabbitMQ's definitions export. */
+interface PolicyDef { vhost: string; name: string; pattern: string; 'apply-to': ApplyTo; definition: Record<string, unknown>; priority: number }
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
@@ -86,6 +90,15 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     }
     for (const p of this.definitions.all<TopicPermissionDef>('topicPermission')) {
       users.setTopicPermission(p.user, p.vhost, p.exchange, { write: p.write, read: p.read });
+    }
+    // Policies first, so restored queues and exchanges pick them up as they are declared.
+    for (const [kind, operator] of [['policy', false], ['operatorPolicy', true]] as const) {
+      for (const p of this.definitions.all<PolicyDef>(kind)) {
+        broker.vhost(p.vhost)?.setPolicy(
+          { vhost: p.vhost, name: p.name, pattern: p.pattern, applyTo: p['apply-to'], priority: p.priority, definition: p.definition },
+          operator,
+        );
+      }
     }
     for (const e of this.definitions.all<ExchangeDef>('exchange')) {
       broker.vhost(e.vhost)?.declareExchange(e.name, e.type, {
@@ -224,6 +237,16 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
 
   queueRemoved(q: Queue): void {
     this.definitions.delete('queue', key(q.vhost, q.name));
+  }
+
+  policyChanged(p: Policy, operator: boolean): void {
+    this.definitions.put(operator ? 'operatorPolicy' : 'policy', key(p.vhost, p.name), {
+      vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p.applyTo, definition: p.definition, priority: p.priority,
+    } satisfies PolicyDef);
+  }
+
+  policyRemoved(vhost: string, name: string, operator: boolean): void {
+    this.definitions.delete(operator ? 'operatorPolicy' : 'policy', key(vhost, name));
   }
 
   bindingAdded(b: Binding): void {

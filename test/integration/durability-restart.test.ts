@@ -231,4 +231,38 @@ describe('restart', () => {
       await c.close();
     });
   });
+
+  test('policies and operator policies persist and apply to restored queues', async () => {
+    const dir = dataDir();
+    const auth = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64'), 'content-type': 'application/json' };
+    const b1 = await startBroker({ port: 0, host: '127.0.0.1', httpPort: 0, dataDir: dir, logLevel: 'error' });
+    try {
+      for (const [kind, def] of [['policies', { 'max-length': 3 }], ['operator-policies', { 'message-ttl': 600000 }]] as const) {
+        const r = await fetch(`http://127.0.0.1:${b1.httpPort}/api/${kind}/%2F/limit`, {
+          method: 'PUT', headers: auth, body: JSON.stringify({ pattern: '^capped$', definition: def, 'apply-to': 'queues' }),
+        });
+        assert.equal(r.status, 201);
+      }
+      const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b1.port}`);
+      const ch = await c.createConfirmChannel();
+      await ch.assertQueue('capped', { durable: true });
+      await c.close();
+    } finally {
+      await b1.close();
+    }
+    const b2 = await startBroker({ port: 0, host: '127.0.0.1', httpPort: 0, dataDir: dir, logLevel: 'error' });
+    try {
+      const r = await fetch(`http://127.0.0.1:${b2.httpPort}/api/operator-policies/%2F/limit`, { headers: auth });
+      assert.equal(r.status, 200);
+      assert.deepEqual((await r.json()).definition, { 'message-ttl': 600000 });
+      const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b2.port}`);
+      const ch = await c.createConfirmChannel();
+      for (let i = 0; i < 5; i++) ch.sendToQueue('capped', Buffer.from(`m${i}`), { persistent: true });
+      await ch.waitForConfirms();
+      assert.equal((await ch.checkQueue('capped')).messageCount, 3, 'the restored policy caps the restored queue');
+      await c.close();
+    } finally {
+      await b2.close();
+    }
+  });
 });
