@@ -25,6 +25,7 @@ export interface PagingOptions {
 
 const WRITE_BUFFER = 1 << 20;
 const READ_CHUNK = 1 << 18;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Ready messages with a bounded in-memory head. Once `maxInMemory` messages are held, new
@@ -38,9 +39,11 @@ export class PagedDeque implements ReadyQueue {
   private tailCount = 0;
   private tailBytes = 0;
   private readonly files: SpillFile[] = [];
-  private writeBuf = Buffer.allocUnsafe(WRITE_BUFFER);
+  // Buffers are allocated on first spill: most queues never page, and thousands of idle queues
+  // must not each hold a megabyte.
+  private writeBuf = EMPTY;
   private writePos = 0;
-  private readBuf = Buffer.allocUnsafe(READ_CHUNK);
+  private readBuf = EMPTY;
   private fileSeq = 0;
   private readonly fileSize: number;
 
@@ -101,6 +104,10 @@ export class PagedDeque implements ReadyQueue {
   }
 
   private spill(m: Message, flags: number): void {
+    if (this.writeBuf === EMPTY) {
+      this.writeBuf = Buffer.allocUnsafe(WRITE_BUFFER);
+      this.readBuf = Buffer.allocUnsafe(READ_CHUNK);
+    }
     const size = spillSize(m);
     if (this.writePos + size > this.writeBuf.length) {
       this.flushWrites();
@@ -187,5 +194,6 @@ export class PagedDeque implements ReadyQueue {
     this.tailCount = 0;
     this.tailBytes = 0;
     this.writePos = 0;
+    this.writeBuf = this.readBuf = EMPTY;
   }
 }
