@@ -25,6 +25,8 @@ export interface QueueFeatures {
   readonly singleActiveConsumer: boolean;
   /** x-delivery-limit of a quorum queue, Infinity when absent. */
   readonly deliveryLimit: number;
+  /** x-consumer-timeout in ms (unacknowledged deliveries), -1 when absent (broker default). */
+  readonly consumerTimeout: number;
 }
 
 function str(v: FieldValue | undefined): string | undefined {
@@ -54,5 +56,6 @@ export function queueFeatures(args: FieldTable, type: QueueType): QueueFeatures 
     maxPriority: num(args['x-max-priority'], -1),
     singleActiveConsumer: args['x-single-active-consumer'] === true,
     deliveryLimit: type === 'quorum' ? num(args['x-delivery-limit'], Infinity) : Infinity,
+    consumerTimeout: num(args['x-consumer-timeout'], -1),
   };
 }

@@ -39,6 +39,10 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     apply: integer(1, 3_600_000, (o, n) => (o.handshakeTimeout = n / 1000)),
     doc: 'milliseconds a client has to complete the AMQP handshake (10000)',
   },
+  consumer_timeout: {
+    apply: integer(1, 2 ** 31 - 1, (o, n) => (o.consumerTimeout = n)),
+    doc: 'milliseconds a delivery may stay unacknowledged before its channel is closed (1800000)',
+  },
   'disk_free_limit.absolute': {
     apply: (value, key, into) => (into.diskFreeLimit = parseBytes(value, key)),
     doc: 'publishers are blocked below this much free disk: bytes or 500MB, 2GB, ... (50MB)',

@@ -28,6 +28,8 @@ interface Unacked {
   readonly queue: Queue;
   readonly message: Message;
   readonly consumer: Consumer | null;
+  /** Date.now() when delivered (consumer timeout). */
+  readonly at: number;
 }
 
 /** Content being assembled: publish method, then header, then body frames. */
@@ -64,6 +66,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   private replyName: string | null = null;
   private replyConsumerTag: string | null = null;
   private authorizer: Authorizer | null = null;
+  /** The one consumer-timeout timer of this channel, armed while deliveries are unacknowledged. */
+  private timeoutTimer: NodeJS.Timeout | null = null;
+  /** Smallest consumer timeout of the queues consumed or fetched from here (ms). */
+  private shortestTimeout = Infinity;
 
   constructor(
     readonly connection: Connection,
@@ -386,6 +392,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     const priority = numberOf(args['x-priority']) ?? 0;
     const c = new Consumer(tag, q, this, noAck, exclusive, priority, this.consumerPrefetch, args ?? noTable);
     this.consumers.set(tag, c);
+    if (!noAck) this.noteTimeout(q);
     // consume-ok must reach the client before the first delivery for this tag.
     if (!noWait) this.send({ id: MethodId.BasicConsumeOk, consumerTag: tag });
     q.addConsumer(c);
@@ -421,8 +428,9 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   deliver(c: Consumer, message: Message, redelivered: boolean, properties = message.properties): void {
     const deliveryTag = this.nextDeliveryTag++;
     if (!c.noAck) {
-      this.unacked.set(deliveryTag, { queue: c.queue, message, consumer: c });
+      this.unacked.set(deliveryTag, { queue: c.queue, message, consumer: c, at: Date.now() });
       this.consumerUnacked++;
+      if (this.timeoutTimer === null) this.armConsumerTimeout();
     }
     this.connection.writer.content(
       this.id,
@@ -459,6 +467,54 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     for (const q of queues) q.dispatch();
   }
 
+  // --- consumer timeout -----------------------------------------------------------------------
+
+  /** x-consumer-timeout of the queue, else the broker's consumer_timeout; null: none. */
+  private timeoutOf(q: Queue): number | null {
+    const t = q.features.consumerTimeout;
+    return t >= 0 ? t : this.connection.ctx.options.consumerTimeout;
+  }
+
+  /** Lowers the channel's shortest timeout in use when a consumer or basic.get uses queue `q`. */
+  private noteTimeout(q: Queue): void {
+    const t = this.timeoutOf(q);
+    if (t !== null && t < this.shortestTimeout) this.shortestTimeout = t;
+  }
+
+  /**
+   * Arms the channel's single timer for the earliest moment the oldest unacknowledged delivery
+   * (the first in the tag-ordered map) could time out under the shortest timeout in use here.
+   * Acks in between cost nothing: a timer that fires early just re-arms.
+   */
+  private armConsumerTimeout(): void {
+    if (this.state !== 'open' || this.shortestTimeout === Infinity) return;
+    const first = this.unacked.values().next();
+    if (first.done) return;
+    const wait = Math.max(0, first.value.at + this.shortestTimeout - Date.now());
+    this.timeoutTimer = setTimeout(this.checkConsumerTimeout, wait + 1);
+    this.timeoutTimer.unref();
+  }
+
+  /** Deliveries are scanned oldest first, up to the first one younger than the shortest timeout. */
+  private readonly checkConsumerTimeout = (): void => {
+    this.timeoutTimer = null;
+    if (this.state !== 'open') return;
+    const now = Date.now();
+    for (const u of this.unacked.values()) {
+      const age = now - u.at;
+      if (age < this.shortestTimeout) break;
+      const timeout = this.timeoutOf(u.queue);
+      if (timeout !== null && age >= timeout) {
+        this.connection.log.warning('consumer_timeout', { channel: this.id, timeoutMs: timeout });
+        this.closeWithError(errors.preconditionFailed(
+          `delivery acknowledgement on channel ${this.id} timed out. Timeout value used: ${timeout} ms. ` +
+          'This timeout value can be configured, see consumers doc guide to learn more'));
+        return;
+      }
+    }
+    this.armConsumerTimeout();
+  };
+
   // --- get, ack, reject, recover --------------------------------------------------------------
 
   private get(queueName: string, noAck: boolean): void {
@@ -470,7 +526,11 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       return;
     }
     const deliveryTag = this.nextDeliveryTag++;
-    if (!noAck) this.unacked.set(deliveryTag, { queue: q, message: got.message, consumer: null });
+    if (!noAck) {
+      this.noteTimeout(q);
+      this.unacked.set(deliveryTag, { queue: q, message: got.message, consumer: null, at: Date.now() });
+      if (this.timeoutTimer === null) this.armConsumerTimeout();
+    }
     this.connection.writer.content(
       this.id,
       {
@@ -658,6 +718,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     const restored = [...this.unacked.entries(), ...tx.ackedDeliveries()].sort((a, b) => a[0] - b[0]);
     this.unacked.clear();
     for (const [tag, u] of restored) this.unacked.set(tag, u as Unacked);
+    if (this.timeoutTimer === null) this.armConsumerTimeout();
     this.send({ id: MethodId.TxRollbackOk });
   }
 
@@ -675,6 +736,8 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   release(): void {
     if (this.state === 'closing') return;
     this.state = 'closing';
+    if (this.timeoutTimer !== null) clearTimeout(this.timeoutTimer);
+    this.timeoutTimer = null;
     this.confirms?.stop();
     this.pending = null;
     if (this.replyName !== null) this.connection.ctx.directReply.unregister(this.replyName);

@@ -41,6 +41,11 @@ export interface BrokerOptions {
   tls: TlsOptions | null;
   /** ssl_cert_login_from: how SASL EXTERNAL names the user of a client certificate. */
   sslCertLoginFrom: 'distinguished_name' | 'common_name';
+  /**
+   * consumer_timeout: milliseconds a delivery may stay unacknowledged before its channel is closed
+   * with 406 (per queue: x-consumer-timeout); null disables. Default 1_800_000 (30 minutes).
+   */
+  consumerTimeout: number | null;
   logLevel: LogLevel;
 }
 
@@ -63,6 +68,7 @@ export const defaultOptions: BrokerOptions = {
   tlsPort: null,
   tls: null,
   sslCertLoginFrom: 'distinguished_name',
+  consumerTimeout: 1_800_000,
   logLevel: 'info',
 };
 
