@@ -1,4 +1,5 @@
 import type { FieldTable } from '../amqp/field-table.js';
+import type { BasicProperties } from '../amqp/spec.js';
 import type { Binding, Destination } from './binding.js';
 import type { Policy } from './policy.js';
 
@@ -57,10 +58,10 @@ export abstract class Exchange {
   }
 
   /** Throws (406) when binding arguments are invalid for this exchange type. */
-  validateBinding(_args: FieldTable): void {}
+  validateBinding(_args: FieldTable, _routingKey: string): void {}
 
-  /** Adds every matching destination to `out`. */
-  abstract route(routingKey: string, headers: FieldTable | undefined, out: Set<Destination>): void;
+  /** Adds every matching destination to `out` (`properties`: the publish's, when known). */
+  abstract route(routingKey: string, headers: FieldTable | undefined, out: Set<Destination>, properties?: BasicProperties): void;
   protected abstract indexAdd(b: Binding): void;
   protected abstract indexRemove(b: Binding): void;
 

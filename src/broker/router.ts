@@ -1,4 +1,5 @@
 import type { FieldTable } from '../amqp/field-table.js';
+import type { BasicProperties } from '../amqp/spec.js';
 import type { Destination } from './binding.js';
 import type { Exchange } from './exchange.js';
 import type { Queue } from './queue.js';
@@ -14,6 +15,7 @@ export function routeToQueues(
   headers: FieldTable | undefined,
   alternateOf: (e: Exchange) => Exchange | undefined,
   out: Set<Queue>,
+  properties?: BasicProperties,
 ): void {
   const visited = new Set<Exchange>();
   const pending: Exchange[] = [start];
@@ -23,7 +25,7 @@ export function routeToQueues(
     if (visited.has(ex)) continue;
     visited.add(ex);
     matched.clear();
-    for (const key of routingKeys) ex.route(key, headers, matched);
+    for (const key of routingKeys) ex.route(key, headers, matched, properties);
     if (matched.size === 0) {
       const ae = alternateOf(ex);
       if (ae) pending.push(ae);

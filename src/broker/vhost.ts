@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FieldTable } from '../amqp/field-table.js';
+import type { BasicProperties } from '../amqp/spec.js';
 import type { Binding, Destination } from './binding.js';
 import { bindingKey } from './binding.js';
 import { deadLetter, isDeathCycle } from './dead-letter.js';
@@ -297,7 +298,7 @@ export class VHost {
 
   bind(source: Exchange, destination: Destination, routingKey: string, args: FieldTable): void {
     if (source === this.defaultExchange || destination === this.defaultExchange) throw errors.defaultExchange();
-    source.validateBinding(args);
+    source.validateBinding(args, routingKey);
     const b: Binding = { source, destination, routingKey, arguments: args, key: bindingKey(routingKey, args) };
     if (!source.bind(b)) return;
     if (destination.kind === 'queue') destination.bindings.add(b);
@@ -324,8 +325,8 @@ export class VHost {
   // --- routing --------------------------------------------------------------------------------
 
   /** The queues a message published to `exchange` with these keys and headers reaches. */
-  route(exchange: Exchange, routingKeys: readonly string[], headers: FieldTable | undefined, out: Set<Queue>): void {
-    routeToQueues(exchange, routingKeys, headers, this.alternateOf, out);
+  route(exchange: Exchange, routingKeys: readonly string[], headers: FieldTable | undefined, out: Set<Queue>, properties?: BasicProperties): void {
+    routeToQueues(exchange, routingKeys, headers, this.alternateOf, out, properties);
   }
 }
 

@@ -651,7 +651,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     }
 
     const queues = new Set<Queue>();
-    v.route(exchange, routingKeys, headers, queues);
+    v.route(exchange, routingKeys, headers, queues, props);
     if (this.tx) {
       this.tx.addPublish(message, queues, m.mandatory);
       return;

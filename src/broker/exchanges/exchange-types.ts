@@ -1,4 +1,5 @@
 import type { Exchange, ExchangeOptions } from '../exchange.js';
+import { ConsistentHashExchange } from './consistent-hash-exchange.js';
 import { DirectExchange } from './direct-exchange.js';
 import { FanoutExchange } from './fanout-exchange.js';
 import { HeadersExchange } from './headers-exchange.js';
@@ -15,4 +16,5 @@ export const exchangeTypes = new Map<string, ExchangeFactory>([
   ['fanout', (v, n, o) => new FanoutExchange(v, n, o)],
   ['topic', (v, n, o) => new TopicExchange(v, n, o)],
   ['headers', (v, n, o) => new HeadersExchange(v, n, o)],
+  ['x-consistent-hash', (v, n, o) => new ConsistentHashExchange(v, n, o)],
 ]);
