@@ -14,6 +14,8 @@ import { Queue } from './queue.js';
 import type { ReadyQueue } from './message-deque.js';
 import { checkQueueArgsEquivalent, queueTypeOf, validateQueueArgs } from './queue-arguments.js';
 import { routeToQueues } from './router.js';
+import { DelayedMessages } from './delayed-messages.js';
+import { numberOf } from '../amqp/field-table.js';
 import { effectivePolicy, effectiveQueueArguments, validatePolicy } from './policy.js';
 import type { Policy } from './policy.js';
 
@@ -65,6 +67,10 @@ export class VHost {
   readyQueueFactory: ((queue: string) => (part: string) => ReadyQueue) | null = null;
   /** Stores a persistent message routed to durable queues (dead-lettered copies); set by the store. */
   storeMessage: ((m: Message, queues: Iterable<Queue>) => void) | null = null;
+  /** Durability of delayed messages (set by the store): keep while held, forget when released. */
+  delayStore: DelayStore | null = null;
+  /** Messages held by x-delayed-message exchanges until their x-delay passes. */
+  readonly delayed = new DelayedMessages((exchange, message, keys, headers) => this.releaseDelayed(exchange, message, keys, headers));
 
   constructor(readonly name: string) {
     this.defaultExchange = new DefaultExchange(name, (q) => this.queues.get(q));
@@ -131,6 +137,7 @@ export class VHost {
   }
 
   private removeExchange(e: Exchange): void {
+    if (e.type === 'x-delayed-message') for (const m of this.delayed.dropExchange(e)) this.delayStore?.forget(this.name, e, m);
     this.exchanges.delete(e.name);
     this.observer?.exchangeRemoved(e);
     for (const b of [...e.bindings.values()]) this.removeBinding(b);
@@ -258,6 +265,33 @@ export class VHost {
     }
   };
 
+  // --- delayed messages (x-delayed-message) --------------------------------------------------
+
+  /**
+   * Holds a message published to an x-delayed-message exchange with a positive x-delay header.
+   * Returns 'no' when it is to be routed now, else whether it was also stored (confirm after sync).
+   */
+  delay(exchange: Exchange, message: Message, routingKeys: readonly string[], headers: FieldTable | undefined): 'no' | 'held' | 'stored' {
+    const ms = numberOf(headers?.['x-delay']);
+    if (ms === undefined || !(ms > 0)) return 'no';
+    const stored = this.delayStore?.keep(this.name, exchange, message) ?? false;
+    this.delayed.hold(Date.now() + ms, exchange, message, routingKeys, headers);
+    return stored ? 'stored' : 'held';
+  }
+
+  /** A delayed message is due: route it through its exchange's current bindings. */
+  private releaseDelayed(exchange: Exchange, message: Message, keys: readonly string[], headers: FieldTable | undefined): void {
+    this.delayStore?.forget(this.name, exchange, message);
+    if (this.exchanges.get(exchange.name) !== exchange) return;
+    const targets = new Set<Queue>();
+    this.route(exchange, keys, headers, targets);
+    const reached = [...targets].filter((q) => !q.deleted);
+    if (reached.length === 0) return;
+    message.arrivedAt = 0; // TTLs count from arrival in the queue, not from the publish
+    this.storeMessage?.(message, reached);
+    for (const q of reached) q.enqueue(message);
+  }
+
   // --- policies -------------------------------------------------------------------------------
 
   /** Adds or replaces a policy (operator policy) and applies it to existing objects at once. */
@@ -332,3 +366,11 @@ export class VHost {
 
 /** A policy that cannot be set (invalid pattern, unknown key, ...): the admin API answers 400. */
 export class PolicyError extends Error {}
+
+/** Keeps delayed persistent messages across restarts (implemented by the store). */
+export interface DelayStore {
+  /** Stores a held message; true when it was written (its confirm must wait for the sync). */
+  keep(vhost: string, exchange: Exchange, message: Message): boolean;
+  /** The message left the delay (released or its exchange deleted). */
+  forget(vhost: string, exchange: Exchange, message: Message): void;
+}

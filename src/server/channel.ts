@@ -650,6 +650,17 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       return;
     }
 
+    if (exchange.type === 'x-delayed-message') {
+      // Held until its x-delay passes, then routed (the plugin makes no mandatory returns either).
+      const held = v.delay(exchange, message, routingKeys, headers);
+      if (held !== 'no') {
+        if (seq === 0) return;
+        if (held === 'held') return this.confirms!.settle(seq, true);
+        const confirms = this.confirms!;
+        return this.persistence!.afterDurable((err) => confirms.settle(seq, !err));
+      }
+    }
+
     const queues = new Set<Queue>();
     v.route(exchange, routingKeys, headers, queues, props);
     if (this.tx) {

@@ -12,11 +12,13 @@ import { REDELIVERED } from '../broker/message-deque.js';
 import type { Queue } from '../broker/queue.js';
 import type { ApplyTo, Policy } from '../broker/policy.js';
 import type { QueueJournal } from '../broker/queue-journal.js';
-import type { DefinitionsObserver, VHost } from '../broker/vhost.js';
+import type { DefinitionsObserver, DelayStore, VHost } from '../broker/vhost.js';
+import { numberOf } from '../amqp/field-table.js';
 import { prepareDataDir } from './data-dir.js';
 import { DefinitionsStore } from './definitions-store.js';
 import { jsonToTable, tableToJson } from './json-table.js';
 import { MessageStore } from './message-store.js';
+import type { RecoveredMessage } from './message-store.js';
 
 /** Definitions as stored, in the shape of RabbitMQ's definitions export. */
 interface ExchangeDef { name: string; vhost: string; type: string; durable: boolean; auto_delete: boolean; internal: boolean; arguments: Record<string, unknown> }
@@ -30,6 +32,9 @@ interface TopicPermissionDef { user: string; vhost: string; exchange: string; wr
 interface PolicyDef { vhost: string; name: string; pattern: string; 'apply-to': ApplyTo; definition: Record<string, unknown>; priority: number }
 
 const key = (...parts: string[]) => parts.join('\u0000');
+
+/** Pseudo-queue name prefix for messages held by an x-delayed-message exchange. */
+const DELAYED = '\u0001delayed:';
 
 /** The journal of one durable queue: forwards its message events to the shared store. */
 class StoredQueueJournal implements QueueJournal {
@@ -48,7 +53,7 @@ class StoredQueueJournal implements QueueJournal {
  * in step with the model (observers on vhosts, exchanges, queues, bindings, users) and stores
  * persistent messages published to durable queues. Non-durable objects never reach the disk.
  */
-export class Persistence implements DefinitionsObserver, VhostObserver, UserObserver {
+export class Persistence implements DefinitionsObserver, VhostObserver, UserObserver, DelayStore {
   readonly definitions: DefinitionsStore;
   readonly messages: MessageStore;
   private syncTimer: NodeJS.Timeout;
@@ -121,14 +126,15 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
       const dest = b.destination_type === 'queue' ? vhost?.queues.get(b.destination) : vhost?.exchanges.get(b.destination);
       if (vhost && source && dest) vhost.bind(source, dest, b.routing_key, jsonToTable(b.arguments));
     }
-    this.restoreMessages(restoredQueues);
+    this.restoreMessages(restoredQueues, broker);
     broker.observer = this;
     users.observer = this;
     for (const v of broker.vhosts.values()) v.observer = this;
   }
 
-  private restoreMessages(queues: Map<string, Queue>): void {
+  private restoreMessages(queues: Map<string, Queue>, broker: Broker): void {
     for (const [queueKey, list] of this.messages.recovered) {
+      if (this.restoreDelayed(queueKey, list, broker)) continue;
       const q = queues.get(queueKey);
       if (!q) {
         // The queue is gone (deleted while its messages were still on disk): release them.
@@ -179,7 +185,46 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
   // --- observers ------------------------------------------------------------------------------
 
   /** Gives a vhost's queues paged ready lists and durable dead-lettering. */
+  /**
+   * Messages held by a durable x-delayed-message exchange are stored under a pseudo-queue of that
+   * exchange; at start they are held again until publish time + x-delay.
+   */
+  private restoreDelayed(queueKey: string, list: RecoveredMessage[], broker: Broker): boolean {
+    const [vhostName, pseudo] = queueKey.split('\u0000');
+    if (!pseudo?.startsWith(DELAYED)) return false;
+    const vhost = broker.vhost(vhostName);
+    const exchange = vhost?.exchanges.get(pseudo.slice(DELAYED.length));
+    if (!vhost || !exchange || exchange.type !== 'x-delayed-message') {
+      this.messages.purge(queueKey, list.map((m) => m.id));
+      return true;
+    }
+    for (const r of list) {
+      const props = decodeBasicProperties(new Reader(r.properties));
+      const cc = props.headers?.['CC'];
+      const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : [r.routingKey];
+      const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
+      const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys.length > 1 ? keys : undefined);
+      m.storeId = r.id;
+      vhost.delayed.hold(r.timestamp + (numberOf(props.headers?.['x-delay']) ?? 0), exchange, m, keys, props.headers);
+    }
+    return true;
+  }
+
+  keep(vhost: string, exchange: Exchange, m: Message): boolean {
+    if (!m.persistent || !exchange.durable) return false;
+    m.storeId = this.messages.newId();
+    this.messages.publish(m.storeId, [MessageStore.queueKey(vhost, DELAYED + exchange.name)], m.exchange, m.routingKey, m.properties, m.body);
+    return true;
+  }
+
+  forget(vhost: string, exchange: Exchange, m: Message): void {
+    if (m.storeId === 0) return;
+    this.messages.ack(MessageStore.queueKey(vhost, DELAYED + exchange.name), m.storeId);
+    m.storeId = 0;
+  }
+
   private equip(v: VHost): void {
+    v.delayStore = this;
     v.readyQueueFactory = (queue) => (part) =>
       new PagedDeque({ dir: join(this.pagingDir, `${++this.pagingSeq}-${part}`), maxInMemory: this.pagingThreshold });
     v.storeMessage = (m, queues) => this.storeMessage(m, queues);

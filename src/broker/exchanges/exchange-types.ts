@@ -1,5 +1,6 @@
 import type { Exchange, ExchangeOptions } from '../exchange.js';
 import { ConsistentHashExchange } from './consistent-hash-exchange.js';
+import { DelayedMessageExchange } from './delayed-message-exchange.js';
 import { DirectExchange } from './direct-exchange.js';
 import { FanoutExchange } from './fanout-exchange.js';
 import { HeadersExchange } from './headers-exchange.js';
@@ -18,3 +19,6 @@ export const exchangeTypes = new Map<string, ExchangeFactory>([
   ['headers', (v, n, o) => new HeadersExchange(v, n, o)],
   ['x-consistent-hash', (v, n, o) => new ConsistentHashExchange(v, n, o)],
 ]);
+
+// Routes like its x-delayed-type, so it builds one of the types above for the routing itself.
+exchangeTypes.set('x-delayed-message', (v, n, o) => new DelayedMessageExchange(v, n, o, (type) => exchangeTypes.get(type)?.(v, n, o)));
