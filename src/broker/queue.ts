@@ -285,6 +285,11 @@ export class Queue {
 
   // --- expiry and dead-lettering --------------------------------------------------------------
 
+  /** Quorum queues: how often a recovered message had been delivered before a restart. */
+  restoreDeliveryCount(m: Message, count: number): void {
+    if (this.deliveryCounts !== null && count > 0) this.deliveryCounts.set(m, count);
+  }
+
   /**
    * Re-reads the queue's features from arguments with its policies folded in (see policy.ts):
    * new limits, TTLs and expiry apply at once to what the queue holds. The shape of the ready list

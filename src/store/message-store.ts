@@ -13,6 +13,8 @@ export interface RecoveredMessage {
   body: Buffer;
   /** It had been delivered (and not acknowledged) before the restart. */
   redelivered: boolean;
+  /** How many times it had been delivered (quorum queues' x-delivery-count survives restarts). */
+  deliveries: number;
   /** Publish time, ms since the epoch. */
   timestamp: number;
 }
@@ -29,7 +31,8 @@ interface ReplayEntry {
   queues: Set<string>;
   /** Routed to several queues: tracked per queue, even once only one still holds it. */
   fanout: boolean;
-  delivered: Set<string> | null;
+  /** Deliveries recorded per queue. */
+  delivered: Map<string, number> | null;
 }
 
 export interface MessageStoreOptions {
@@ -305,7 +308,8 @@ export class MessageStore {
         if (!list) this.recovered.set(q, (list = []));
         list.push({
           id: e.id, exchange: e.exchange, routingKey: e.routingKey,
-          properties: e.properties, body: e.body, redelivered: e.delivered?.has(q) ?? false, timestamp: e.timestamp,
+          properties: e.properties, body: e.body, redelivered: e.delivered?.has(q) ?? false,
+          deliveries: e.delivered?.get(q) ?? 0, timestamp: e.timestamp,
         });
       }
     }
@@ -348,7 +352,9 @@ function applyRecord(replay: Map<number, ReplayEntry>, r: DecodedRecord, segment
     case RecordType.Delivered:
       for (const id of r.ids!) {
         const e = replay.get(id);
-        if (e) (e.delivered ??= new Set()).add(r.queue!);
+        if (!e) continue;
+        const counts = (e.delivered ??= new Map());
+        counts.set(r.queue!, (counts.get(r.queue!) ?? 0) + 1);
       }
       return;
     case RecordType.Purge:

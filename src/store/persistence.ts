@@ -152,6 +152,7 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
         m.arrivedAt = r.timestamp;
         if (ttl >= 0) q.mayExpire = true;
         q.messages.push(m, r.redelivered ? REDELIVERED : 0);
+        q.restoreDeliveryCount(m, r.deliveries);
       }
     }
     this.messages.recovered.clear();

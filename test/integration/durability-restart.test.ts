@@ -265,4 +265,30 @@ describe('restart', () => {
       await b2.close();
     }
   });
+
+  test('quorum x-delivery-count survives a restart', async () => {
+    const dir = dataDir();
+    await withBroker(dir, async (url) => {
+      const c = await amqp.connect(url);
+      const ch = await c.createConfirmChannel();
+      await ch.assertQueue('qq', { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 10 } });
+      ch.sendToQueue('qq', Buffer.from('flaky'), { persistent: true });
+      await ch.waitForConfirms();
+      for (let i = 0; i < 2; i++) {
+        const m = await ch.get('qq');
+        assert.ok(m);
+        ch.nack(m, false, true);
+      }
+      await ch.checkQueue('qq');
+      await c.close();
+    });
+    await withBroker(dir, async (url) => {
+      const c = await amqp.connect(url);
+      const ch = await c.createChannel();
+      const m = await ch.get('qq', { noAck: true });
+      assert.ok(m);
+      assert.equal(m.properties.headers?.['x-delivery-count'], 2);
+      await c.close();
+    });
+  });
 });
