@@ -19,15 +19,17 @@ export interface RecoveredMessage {
   timestamp: number;
 }
 
+/**
+ * What recovery keeps per live message while replaying: where its latest copy is, not the copy
+ * itself. Bodies are read back segment by segment in `recover`, so a restart never holds the whole
+ * backlog in memory at once.
+ */
 interface ReplayEntry {
   id: number;
-  timestamp: number;
   segment: number;
+  /** Offset of the Publish/Moved record in its segment. */
+  offset: number;
   moved: boolean;
-  exchange: string;
-  routingKey: string;
-  properties: Buffer;
-  body: Buffer;
   queues: Set<string>;
   /** Routed to several queues: tracked per queue, even once only one still holds it. */
   fanout: boolean;
@@ -72,25 +74,26 @@ export class MessageStore {
   private readonly compactBelow: number;
   /** Messages whose live copy is a Moved record, and the segment holding it. */
   private readonly movedIndex = new Map<number, SegmentLiveness>();
-  readonly recovered = new Map<string, RecoveredMessage[]>();
+  /** Live messages found at open, in id order, until `recover` has handed them over. */
+  private replayed: ReplayEntry[] | null;
 
   private constructor(opts: MessageStoreOptions) {
     this.compactBelow = opts.compactBelow ?? 0.5;
     const replay = new Map<number, ReplayEntry>();
     const ranges = new Map<number, [number, number]>();
     let maxId = 0;
-    this.log = SegmentLog.open(opts.dir, opts.segmentSize ?? 8 * 1024 * 1024, (r, segment) => {
+    this.log = SegmentLog.open(opts.dir, opts.segmentSize ?? 8 * 1024 * 1024, (r, segment, offset) => {
       maxId = Math.max(maxId, r.id);
       if (r.type === RecordType.Publish) {
         const range = ranges.get(segment);
         if (!range) ranges.set(segment, [r.id, r.id + 1]);
         else range[1] = r.id + 1;
       }
-      applyRecord(replay, r, segment);
+      applyRecord(replay, r, segment, offset);
     });
     this.nextMessageId = maxId + 1;
     this.rebuildLiveness(replay, ranges);
-    this.collectRecovered(replay);
+    this.replayed = [...replay.values()].sort((a, b) => a.id - b.id);
     this.dropDeadSegments();
   }
 
@@ -300,16 +303,30 @@ export class MessageStore {
     }
   }
 
-  private collectRecovered(replay: Map<number, ReplayEntry>): void {
-    const entries = [...replay.values()].sort((a, b) => a.id - b.id);
+  /**
+   * Hands every message found at open to `visit`, per queue holding it, in publish (id) order,
+   * reading bodies one segment at a time. Call once, right after open.
+   */
+  recover(visit: (queueKey: string, m: RecoveredMessage) => void): void {
+    const entries = this.replayed ?? [];
+    this.replayed = null;
+    let segment = -1;
+    let data: Buffer = Buffer.alloc(0);
     for (const e of entries) {
+      if (e.segment !== segment) {
+        segment = e.segment;
+        data = this.log.readSegment(segment);
+      }
+      const r = decodeRecord(data, e.offset, data.length);
+      if (!r?.publish || r.id !== e.id) throw new Error(`recovery: record ${e.id} not found at ${segment}:${e.offset}`);
+      const p = r.publish;
+      // One copy per message: the segment buffer is dropped when the next segment is read.
+      const properties = Buffer.from(p.properties);
+      const body = Buffer.from(p.body);
       for (const q of e.queues) {
-        let list = this.recovered.get(q);
-        if (!list) this.recovered.set(q, (list = []));
-        list.push({
-          id: e.id, exchange: e.exchange, routingKey: e.routingKey,
-          properties: e.properties, body: e.body, redelivered: e.delivered?.has(q) ?? false,
-          deliveries: e.delivered?.get(q) ?? 0, timestamp: e.timestamp,
+        visit(q, {
+          id: e.id, exchange: p.exchange, routingKey: p.routingKey, properties, body,
+          redelivered: e.delivered?.has(q) ?? false, deliveries: e.delivered?.get(q) ?? 0, timestamp: p.timestamp,
         });
       }
     }
@@ -326,7 +343,7 @@ export class MessageStore {
   }
 }
 
-function applyRecord(replay: Map<number, ReplayEntry>, r: DecodedRecord, segment: number): void {
+function applyRecord(replay: Map<number, ReplayEntry>, r: DecodedRecord, segment: number, offset: number): void {
   switch (r.type) {
     case RecordType.Publish:
     case RecordType.Moved: {
@@ -335,8 +352,7 @@ function applyRecord(replay: Map<number, ReplayEntry>, r: DecodedRecord, segment
       // (A Moved record is only ever written for a live message, and every later ack follows
       // it in the log, so it is authoritative even when the original Publish is long gone.)
       replay.set(r.id, {
-        id: r.id, timestamp: p.timestamp, segment, moved: r.type === RecordType.Moved, exchange: p.exchange, routingKey: p.routingKey,
-        properties: Buffer.from(p.properties), body: Buffer.from(p.body), queues: new Set(p.queues),
+        id: r.id, segment, offset, moved: r.type === RecordType.Moved, queues: new Set(p.queues),
         fanout: p.queues.length > 1, delivered: previous?.delivered ?? null,
       });
       return;

@@ -132,30 +132,33 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     for (const v of broker.vhosts.values()) v.observer = this;
   }
 
+  /** Puts recovered messages back into their queues (or delayed exchanges), one at a time. */
   private restoreMessages(queues: Map<string, Queue>, broker: Broker): void {
-    for (const [queueKey, list] of this.messages.recovered) {
-      if (this.restoreDelayed(queueKey, list, broker)) continue;
+    const orphans = new Map<string, number[]>();
+    this.messages.recover((queueKey, r) => {
+      if (this.restoreDelayed(queueKey, r, broker)) return;
       const q = queues.get(queueKey);
       if (!q) {
         // The queue is gone (deleted while its messages were still on disk): release them.
-        this.messages.purge(queueKey, list.map((m) => m.id));
-        continue;
+        let ids = orphans.get(queueKey);
+        if (!ids) orphans.set(queueKey, (ids = []));
+        ids.push(r.id);
+        return;
       }
-      for (const r of list) {
-        const props = decodeBasicProperties(new Reader(r.properties));
-        const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
-        const cc = props.headers?.['CC'];
-        const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : undefined;
-        const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys);
-        m.storeId = r.id;
-        // TTLs keep counting from the original publish, across the restart.
-        m.arrivedAt = r.timestamp;
-        if (ttl >= 0) q.mayExpire = true;
-        q.messages.push(m, r.redelivered ? REDELIVERED : 0);
-        q.restoreDeliveryCount(m, r.deliveries);
-      }
-    }
-    this.messages.recovered.clear();
+      const props = decodeBasicProperties(new Reader(r.properties));
+      const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
+      const cc = props.headers?.['CC'];
+      const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : undefined;
+      const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys);
+      m.storeId = r.id;
+      // TTLs keep counting from the original publish, across the restart.
+      m.arrivedAt = r.timestamp;
+      if (ttl >= 0) q.mayExpire = true;
+      // Deep queues page to disk as they fill, so a large backlog never sits in the heap.
+      q.messages.push(m, r.redelivered ? REDELIVERED : 0);
+      q.restoreDeliveryCount(m, r.deliveries);
+    });
+    for (const [queueKey, ids] of orphans) this.messages.purge(queueKey, ids);
   }
 
   private attachJournal(q: Queue): void {
@@ -190,24 +193,22 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
    * Messages held by a durable x-delayed-message exchange are stored under a pseudo-queue of that
    * exchange; at start they are held again until publish time + x-delay.
    */
-  private restoreDelayed(queueKey: string, list: RecoveredMessage[], broker: Broker): boolean {
+  private restoreDelayed(queueKey: string, r: RecoveredMessage, broker: Broker): boolean {
     const [vhostName, pseudo] = queueKey.split('\u0000');
     if (!pseudo?.startsWith(DELAYED)) return false;
     const vhost = broker.vhost(vhostName);
     const exchange = vhost?.exchanges.get(pseudo.slice(DELAYED.length));
     if (!vhost || !exchange || exchange.type !== 'x-delayed-message') {
-      this.messages.purge(queueKey, list.map((m) => m.id));
+      this.messages.purge(queueKey, [r.id]);
       return true;
     }
-    for (const r of list) {
-      const props = decodeBasicProperties(new Reader(r.properties));
-      const cc = props.headers?.['CC'];
-      const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : [r.routingKey];
-      const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
-      const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys.length > 1 ? keys : undefined);
-      m.storeId = r.id;
-      vhost.delayed.hold(r.timestamp + (numberOf(props.headers?.['x-delay']) ?? 0), exchange, m, keys, props.headers);
-    }
+    const props = decodeBasicProperties(new Reader(r.properties));
+    const cc = props.headers?.['CC'];
+    const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : [r.routingKey];
+    const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
+    const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys.length > 1 ? keys : undefined);
+    m.storeId = r.id;
+    vhost.delayed.hold(r.timestamp + (numberOf(props.headers?.['x-delay']) ?? 0), exchange, m, keys, props.headers);
     return true;
   }
 

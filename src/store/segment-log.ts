@@ -37,7 +37,7 @@ export class SegmentLog {
    * Opens the log, replaying every intact record of every segment through `onRecord` (oldest
    * first), truncating each segment after its last intact record, then starts a fresh segment.
    */
-  static open(dir: string, segmentSize: number, onRecord: (r: DecodedRecord, segment: number) => void): SegmentLog {
+  static open(dir: string, segmentSize: number, onRecord: (r: DecodedRecord, segment: number, offset: number) => void): SegmentLog {
     mkdirSync(dir, { recursive: true });
     const log = new SegmentLog(dir, segmentSize);
     const ids = readdirSync(dir)
@@ -52,7 +52,7 @@ export class SegmentLog {
       for (;;) {
         const r = decodeRecord(data, at, data.length);
         if (!r) break;
-        onRecord(r, id);
+        onRecord(r, id, at);
         at += r.length;
       }
       if (at < data.length) {

@@ -54,4 +54,36 @@ describe('queue paging', () => {
       await broker.close();
     }
   });
+
+  test('a deep durable queue is restored at restart through paging, in order', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'warren-paging-restart-'));
+    const opts = { port: 0, host: '127.0.0.1', dataDir, logLevel: 'error' as const, queuePagingThreshold: 300 };
+    const n = 5000;
+    const b1 = await startBroker(opts);
+    const c1 = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b1.port}`);
+    const ch1 = await c1.createConfirmChannel();
+    await ch1.assertQueue('deep.restart', { durable: true });
+    for (let i = 0; i < n; i++) ch1.sendToQueue('deep.restart', Buffer.from(`m${i}`.padEnd(1000, '.')), { persistent: true });
+    await ch1.waitForConfirms();
+    await c1.close();
+    await b1.close();
+    const b2 = await startBroker(opts);
+    const c2 = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b2.port}`);
+    try {
+      const paging = join(dataDir, 'paging');
+      assert.ok(existsSync(paging) && readdirSync(paging).length > 0, 'the restored backlog went to paging files, not all into memory');
+      const ch2 = await c2.createChannel();
+      assert.equal((await ch2.checkQueue('deep.restart')).messageCount, n);
+      const got: string[] = [];
+      for (;;) {
+        const m = await ch2.get('deep.restart', { noAck: true });
+        if (!m) break;
+        got.push(m.content.toString());
+      }
+      assert.deepEqual(got, Array.from({ length: n }, (_, i) => `m${i}`.padEnd(1000, '.')));
+    } finally {
+      await c2.close();
+      await b2.close();
+    }
+  });
 });
