@@ -1,6 +1,7 @@
 import { SegmentLiveness } from './live-index.js';
+import { ReplayIndex } from './replay-index.js';
 import { RecordType, RecordWriter } from './record.js';
-import type { DecodedRecord, PublishPayload } from './record.js';
+import type { PublishPayload } from './record.js';
 import { SegmentLog } from './segment-log.js';
 import { decodeRecord } from './record.js';
 
@@ -17,24 +18,6 @@ export interface RecoveredMessage {
   deliveries: number;
   /** Publish time, ms since the epoch. */
   timestamp: number;
-}
-
-/**
- * What recovery keeps per live message while replaying: where its latest copy is, not the copy
- * itself. Bodies are read back segment by segment in `recover`, so a restart never holds the whole
- * backlog in memory at once.
- */
-interface ReplayEntry {
-  id: number;
-  segment: number;
-  /** Offset of the Publish/Moved record in its segment. */
-  offset: number;
-  moved: boolean;
-  queues: Set<string>;
-  /** Routed to several queues: tracked per queue, even once only one still holds it. */
-  fanout: boolean;
-  /** Deliveries recorded per queue. */
-  delivered: Map<string, number> | null;
 }
 
 export interface MessageStoreOptions {
@@ -74,26 +57,16 @@ export class MessageStore {
   private readonly compactBelow: number;
   /** Messages whose live copy is a Moved record, and the segment holding it. */
   private readonly movedIndex = new Map<number, SegmentLiveness>();
-  /** Live messages found at open, in id order, until `recover` has handed them over. */
-  private replayed: ReplayEntry[] | null;
+  /** What replay found at open, until `recover` has handed the live messages over. */
+  private replayed: ReplayIndex | null;
 
   private constructor(opts: MessageStoreOptions) {
     this.compactBelow = opts.compactBelow ?? 0.5;
-    const replay = new Map<number, ReplayEntry>();
-    const ranges = new Map<number, [number, number]>();
-    let maxId = 0;
-    this.log = SegmentLog.open(opts.dir, opts.segmentSize ?? 8 * 1024 * 1024, (r, segment, offset) => {
-      maxId = Math.max(maxId, r.id);
-      if (r.type === RecordType.Publish) {
-        const range = ranges.get(segment);
-        if (!range) ranges.set(segment, [r.id, r.id + 1]);
-        else range[1] = r.id + 1;
-      }
-      applyRecord(replay, r, segment, offset);
-    });
-    this.nextMessageId = maxId + 1;
-    this.rebuildLiveness(replay, ranges);
-    this.replayed = [...replay.values()].sort((a, b) => a.id - b.id);
+    const index = new ReplayIndex();
+    this.log = SegmentLog.open(opts.dir, opts.segmentSize ?? 8 * 1024 * 1024, (r, segment, offset) => index.apply(r, segment, offset));
+    this.nextMessageId = index.maxId + 1;
+    this.rebuildLiveness(index);
+    this.replayed = index;
     this.dropDeadSegments();
   }
 
@@ -275,32 +248,28 @@ export class MessageStore {
   }
   private compacting = 0;
 
-  private rebuildLiveness(replay: Map<number, ReplayEntry>, ranges: Map<number, [number, number]>): void {
-    const segIds = [...ranges.keys()];
-    for (const e of replay.values()) if (!ranges.has(e.segment)) segIds.push(e.segment);
+  private rebuildLiveness(index: ReplayIndex): void {
+    const ranges = new Map(index.segments.map((r) => [r.segment, r]));
     let lastEnd = 1;
-    for (const seg of [...new Set(segIds)].sort((a, b) => a - b)) {
+    for (const seg of this.log.segmentIds) {
       const range = ranges.get(seg);
       // A segment without publishes gets an empty id range where it sits, keeping ranges sorted.
-      const info = new SegmentLiveness(seg, range ? range[0] : lastEnd);
+      const info = new SegmentLiveness(seg, range ? range.firstId : lastEnd);
       if (range) {
-        lastEnd = range[1];
-        info.extend(range[1]);
-        for (let id = range[0]; id < range[1]; id++) {
-          const e = replay.get(id);
-          if (!e || e.segment !== seg) info.markGone(id);
-        }
+        lastEnd = range.endId;
+        info.extend(range.endId);
+        for (let id = range.firstId; id < range.endId; id++) if (!index.isLiveInPlace(range, id)) info.markGone(id);
       }
       this.segments.push(info);
     }
     const bySegment = new Map(this.segments.map((s) => [s.segment, s]));
-    for (const e of replay.values()) {
-      const info = bySegment.get(e.segment)!;
-      if (e.moved) {
-        info.addMoved(e.id, [...e.queues]);
-        this.movedIndex.set(e.id, info);
-      } else if (e.fanout) info.multi.set(e.id, new Set(e.queues));
-    }
+    index.forEachLive((m) => {
+      const info = bySegment.get(m.segment)!;
+      if (m.moved) {
+        info.addMoved(m.id, m.queues);
+        this.movedIndex.set(m.id, info);
+      } else if (m.fanout) info.multi.set(m.id, new Set(m.queues));
+    });
   }
 
   /**
@@ -308,28 +277,36 @@ export class MessageStore {
    * reading bodies one segment at a time. Call once, right after open.
    */
   recover(visit: (queueKey: string, m: RecoveredMessage) => void): void {
-    const entries = this.replayed ?? [];
+    const index = this.replayed;
     this.replayed = null;
-    let segment = -1;
-    let data: Buffer = Buffer.alloc(0);
-    for (const e of entries) {
-      if (e.segment !== segment) {
-        segment = e.segment;
-        data = this.log.readSegment(segment);
+    if (!index) return;
+    // Segments are read one at a time; copies moved by compaction (few, and oldest first in id
+    // order) may send us back to a newer segment, so the last two reads are kept.
+    const cache = new Map<number, Buffer>();
+    const segmentData = (segment: number): Buffer => {
+      let data = cache.get(segment);
+      if (!data) {
+        if (cache.size >= 2) cache.delete(cache.keys().next().value!);
+        cache.set(segment, (data = this.log.readSegment(segment)));
       }
+      return data;
+    };
+    index.forEachLive((e) => {
+      const data = segmentData(e.segment);
       const r = decodeRecord(data, e.offset, data.length);
-      if (!r?.publish || r.id !== e.id) throw new Error(`recovery: record ${e.id} not found at ${segment}:${e.offset}`);
+      if (!r?.publish || r.id !== e.id) throw new Error(`recovery: record ${e.id} not found at ${e.segment}:${e.offset}`);
       const p = r.publish;
-      // One copy per message: the segment buffer is dropped when the next segment is read.
+      // One copy per message: segment buffers are dropped as recovery moves on.
       const properties = Buffer.from(p.properties);
       const body = Buffer.from(p.body);
       for (const q of e.queues) {
+        const deliveries = e.deliveries(q);
         visit(q, {
           id: e.id, exchange: p.exchange, routingKey: p.routingKey, properties, body,
-          redelivered: e.delivered?.has(q) ?? false, deliveries: e.delivered?.get(q) ?? 0, timestamp: p.timestamp,
+          redelivered: deliveries > 0, deliveries, timestamp: p.timestamp,
         });
       }
-    }
+    });
   }
 
   /** Segment files currently on disk (for tests and diagnostics). */
@@ -340,44 +317,5 @@ export class MessageStore {
   async close(): Promise<void> {
     this.flush();
     await this.log.close();
-  }
-}
-
-function applyRecord(replay: Map<number, ReplayEntry>, r: DecodedRecord, segment: number, offset: number): void {
-  switch (r.type) {
-    case RecordType.Publish:
-    case RecordType.Moved: {
-      const p = r.publish!;
-      const previous = replay.get(r.id);
-      // (A Moved record is only ever written for a live message, and every later ack follows
-      // it in the log, so it is authoritative even when the original Publish is long gone.)
-      replay.set(r.id, {
-        id: r.id, segment, offset, moved: r.type === RecordType.Moved, queues: new Set(p.queues),
-        fanout: p.queues.length > 1, delivered: previous?.delivered ?? null,
-      });
-      return;
-    }
-    case RecordType.Ack:
-      for (const id of r.ids!) {
-        const e = replay.get(id);
-        if (!e) continue;
-        e.queues.delete(r.queue!);
-        if (e.queues.size === 0) replay.delete(id);
-      }
-      return;
-    case RecordType.Delivered:
-      for (const id of r.ids!) {
-        const e = replay.get(id);
-        if (!e) continue;
-        const counts = (e.delivered ??= new Map());
-        counts.set(r.queue!, (counts.get(r.queue!) ?? 0) + 1);
-      }
-      return;
-    case RecordType.Purge:
-      for (const [id, e] of replay) {
-        if (id > r.id) continue;
-        if (e.queues.delete(r.queue!) && e.queues.size === 0) replay.delete(id);
-      }
-      return;
   }
 }
