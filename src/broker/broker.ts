@@ -1,4 +1,5 @@
 import { VHost } from './vhost.js';
+import { Parameters } from './parameters.js';
 
 /** Told when vhosts come and go (durable storage keeps them). */
 export interface VhostObserver {
@@ -10,6 +11,8 @@ export interface VhostObserver {
 export class Broker {
   readonly vhosts = new Map<string, VHost>();
   observer: VhostObserver | null = null;
+  /** Runtime parameters (rabbitmqctl set_parameter / /api/parameters). */
+  readonly parameters = new Parameters();
 
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name);

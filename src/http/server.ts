@@ -14,6 +14,7 @@ import { registerHealth } from './controllers/health.js';
 import { registerOverview } from './controllers/overview.js';
 import { registerPermissions } from './controllers/permissions.js';
 import { registerPolicies } from './controllers/policies.js';
+import { registerParameters } from './controllers/parameters.js';
 import { registerQueues } from './controllers/queues.js';
 import { registerUsers } from './controllers/users.js';
 import { registerVhosts } from './controllers/vhosts.js';
@@ -28,6 +29,7 @@ export function managementRouter(ctx: ManagementContext): Router {
   registerUsers(router, ctx);
   registerPermissions(router, ctx);
   registerPolicies(router, ctx);
+  registerParameters(router, ctx);
   registerExchanges(router, ctx);
   registerQueues(router, ctx);
   registerBindings(router, ctx);

@@ -11,6 +11,7 @@ import { Message } from '../broker/message.js';
 import { REDELIVERED } from '../broker/message-deque.js';
 import type { Queue } from '../broker/queue.js';
 import type { ApplyTo, Policy } from '../broker/policy.js';
+import type { Parameter, ParameterObserver } from '../broker/parameters.js';
 import type { QueueJournal } from '../broker/queue-journal.js';
 import type { DefinitionsObserver, DelayStore, VHost } from '../broker/vhost.js';
 import { numberOf } from '../amqp/field-table.js';
@@ -53,7 +54,7 @@ class StoredQueueJournal implements QueueJournal {
  * in step with the model (observers on vhosts, exchanges, queues, bindings, users) and stores
  * persistent messages published to durable queues. Non-durable objects never reach the disk.
  */
-export class Persistence implements DefinitionsObserver, VhostObserver, UserObserver, DelayStore {
+export class Persistence implements DefinitionsObserver, VhostObserver, UserObserver, DelayStore, ParameterObserver {
   readonly definitions: DefinitionsStore;
   readonly messages: MessageStore;
   private syncTimer: NodeJS.Timeout;
@@ -96,6 +97,7 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     for (const p of this.definitions.all<TopicPermissionDef>('topicPermission')) {
       users.setTopicPermission(p.user, p.vhost, p.exchange, { write: p.write, read: p.read });
     }
+    for (const p of this.definitions.all<Parameter>('parameter')) broker.parameters.set(p);
     // Policies first, so restored queues and exchanges pick them up as they are declared.
     for (const [kind, operator] of [['policy', false], ['operatorPolicy', true]] as const) {
       for (const p of this.definitions.all<PolicyDef>(kind)) {
@@ -128,6 +130,7 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     }
     this.restoreMessages(restoredQueues, broker);
     broker.observer = this;
+    broker.parameters.observer = this;
     users.observer = this;
     for (const v of broker.vhosts.values()) v.observer = this;
   }
@@ -290,6 +293,14 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     this.definitions.put(operator ? 'operatorPolicy' : 'policy', key(p.vhost, p.name), {
       vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p.applyTo, definition: p.definition, priority: p.priority,
     } satisfies PolicyDef);
+  }
+
+  parameterChanged(p: Parameter): void {
+    this.definitions.put('parameter', key(p.component, p.vhost, p.name), { component: p.component, vhost: p.vhost, name: p.name, value: p.value });
+  }
+
+  parameterRemoved(component: string, vhost: string, name: string): void {
+    this.definitions.delete('parameter', key(component, vhost, name));
   }
 
   policyRemoved(vhost: string, name: string, operator: boolean): void {

@@ -232,7 +232,7 @@ describe('restart', () => {
     });
   });
 
-  test('policies and operator policies persist and apply to restored queues', async () => {
+  test('policies, operator policies and runtime parameters persist; policies apply to restored queues', async () => {
     const dir = dataDir();
     const auth = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64'), 'content-type': 'application/json' };
     const b1 = await startBroker({ port: 0, host: '127.0.0.1', httpPort: 0, dataDir: dir, logLevel: 'error' });
@@ -243,6 +243,10 @@ describe('restart', () => {
         });
         assert.equal(r.status, 201);
       }
+      const param = await fetch(`http://127.0.0.1:${b1.httpPort}/api/parameters/federation-upstream/%2F/up1`, {
+        method: 'PUT', headers: auth, body: JSON.stringify({ value: { uri: 'amqp://upstream' } }),
+      });
+      assert.equal(param.status, 201);
       const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b1.port}`);
       const ch = await c.createConfirmChannel();
       await ch.assertQueue('capped', { durable: true });
@@ -255,6 +259,8 @@ describe('restart', () => {
       const r = await fetch(`http://127.0.0.1:${b2.httpPort}/api/operator-policies/%2F/limit`, { headers: auth });
       assert.equal(r.status, 200);
       assert.deepEqual((await r.json()).definition, { 'message-ttl': 600000 });
+      const param = await fetch(`http://127.0.0.1:${b2.httpPort}/api/parameters/federation-upstream/%2F/up1`, { headers: auth });
+      assert.deepEqual((await param.json()).value, { uri: 'amqp://upstream' }, 'runtime parameters persist');
       const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${b2.port}`);
       const ch = await c.createConfirmChannel();
       for (let i = 0; i < 5; i++) ch.sendToQueue('capped', Buffer.from(`m${i}`), { persistent: true });

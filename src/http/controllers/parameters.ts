@@ -1,0 +1,32 @@
+import type { ManagementContext } from '../context.js';
+import { httpErrors } from '../errors.js';
+import type { Router } from '../router.js';
+import { bodyObject } from './shared.js';
+
+/** /api/parameters[/{component}[/{vhost}[/{name}]]]: runtime parameters, persisted with the definitions. */
+export function registerParameters(router: Router, ctx: ManagementContext): void {
+  const params = ctx.broker.parameters;
+  router.add('GET', '/api/parameters', 'management', () => ({ status: 200, body: params.list() }));
+  router.add('GET', '/api/parameters/:component', 'management', (req) => ({ status: 200, body: params.list(req.params.component) }));
+  router.add('GET', '/api/parameters/:component/:vhost', 'management', (req) => ({
+    status: 200,
+    body: params.list(req.params.component, req.params.vhost),
+  }));
+  router.add('GET', '/api/parameters/:component/:vhost/:name', 'management', (req) => {
+    const p = params.get(req.params.component, req.params.vhost, req.params.name);
+    if (!p) throw httpErrors.notFound();
+    return { status: 200, body: p };
+  });
+  router.add('PUT', '/api/parameters/:component/:vhost/:name', 'administrator', (req) => {
+    const { component, vhost, name } = req.params;
+    if (!ctx.broker.vhosts.has(vhost)) throw httpErrors.notFound();
+    const b = bodyObject(req.body);
+    if (!('value' in b)) throw httpErrors.badRequest('[{key_missing,value}]');
+    const existed = params.set({ component, vhost, name, value: b.value });
+    return { status: existed ? 204 : 201 };
+  });
+  router.add('DELETE', '/api/parameters/:component/:vhost/:name', 'administrator', (req) => {
+    if (!params.clear(req.params.component, req.params.vhost, req.params.name)) throw httpErrors.notFound();
+    return { status: 204 };
+  });
+}
