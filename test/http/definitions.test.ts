@@ -67,3 +67,28 @@ test('per-vhost export and import, and a bad document is a 400', async () => {
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error, 'bad_request');
 });
+
+test('policies and runtime parameters import (the policy applies to the imported queue) and export again', async () => {
+  const other = await startHttpBroker();
+  try {
+    const call = api(other);
+    const doc = {
+      vhosts: [{ name: '/' }],
+      policies: [{ vhost: '/', name: 'cap', pattern: '^capped\\.', 'apply-to': 'queues', definition: { 'max-length': 2 }, priority: 1 }],
+      parameters: [{ vhost: '/', component: 'federation-upstream', name: 'up', value: { uri: 'amqp://upstream' } }],
+      queues: [{ name: 'capped.q', vhost: '/', durable: true, auto_delete: false, arguments: {} }],
+    };
+    assert.equal((await call('POST', '/api/definitions', doc)).status, 204);
+    const exported = (await call('GET', '/api/definitions')).body;
+    assert.deepEqual(exported.policies, doc.policies);
+    assert.deepEqual(exported.parameters, doc.parameters);
+    const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${other.port}`);
+    const ch = await conn.createConfirmChannel();
+    for (let i = 0; i < 5; i++) ch.sendToQueue('capped.q', Buffer.from(String(i)));
+    await ch.waitForConfirms();
+    assert.equal((await ch.checkQueue('capped.q')).messageCount, 2);
+    await conn.close();
+  } finally {
+    await other.close();
+  }
+});

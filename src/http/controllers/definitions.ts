@@ -5,6 +5,8 @@ import { jsonToTable, tableToJson } from '../../store/json-table.js';
 import type { ManagementContext } from '../context.js';
 import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
+import type { ApplyTo } from '../../broker/policy.js';
+import { PolicyError } from '../../broker/vhost.js';
 import { parseTags, userJson } from './users.js';
 import { bodyObject, bool, modelOp } from './shared.js';
 
@@ -67,9 +69,9 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
         vhosts: [...ctx.broker.vhosts.keys()].map((name) => ({ name })),
         permissions,
         topic_permissions: [],
-        parameters: [],
+        parameters: ctx.broker.parameters.list(),
         global_parameters: [],
-        policies: [],
+        policies: [...ctx.broker.vhosts.values()].flatMap(policiesOf),
         queues,
         exchanges,
         bindings,
@@ -79,7 +81,15 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
   router.add('GET', '/api/definitions/:vhost', 'administrator', (req) => {
     const v = ctx.broker.vhost(req.params.vhost);
     if (!v) throw httpErrors.notFound();
-    return { status: 200, body: { rabbit_version: '3.10.8', rabbitmq_version: '3.10.8', parameters: [], policies: [], ...vhostObjects(v, false) } };
+    return {
+      status: 200,
+      body: {
+        rabbit_version: '3.10.8', rabbitmq_version: '3.10.8',
+        parameters: ctx.broker.parameters.list(undefined, v.name).map(({ vhost: _v, ...p }) => p),
+        policies: policiesOf(v).map(({ vhost: _v, ...p }) => p),
+        ...vhostObjects(v, false),
+      },
+    };
   });
   router.add('POST', '/api/definitions', 'administrator', (req) => {
     importDefinitions(ctx, bodyObject(req.body), undefined);
@@ -95,7 +105,8 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
 /**
  * Imports a definitions document: vhosts, users, permissions, exchanges, queues, bindings, in
  * that order so every reference resolves. With `onlyVhost`, objects carry no vhost field and go
- * there. Policies and runtime parameters are not supported yet: they are reported, not applied.
+ * there. Policies (before queues and exchanges, so they apply as those are declared) and runtime
+ * parameters are applied; topic permissions are reported, not applied.
  */
 export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: string | undefined): void {
   const vhostOf = (o: Obj) => onlyVhost ?? str(o, 'vhost');
@@ -119,6 +130,21 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
     if (!v) throw httpErrors.badRequest(`vhost_not_found: ${name}`);
     return v;
   };
+  for (const p of list(d.policies, 'policies')) {
+    const v = vhost(p);
+    try {
+      v.setPolicy({
+        vhost: v.name, name: str(p, 'name'), pattern: str(p, 'pattern'), applyTo: (p['apply-to'] ?? 'all') as ApplyTo,
+        priority: Number(p.priority ?? 0), definition: (p.definition ?? {}) as Record<string, unknown>,
+      });
+    } catch (err) {
+      if (err instanceof PolicyError) throw httpErrors.badRequest(err.message);
+      throw err;
+    }
+  }
+  for (const p of list(d.parameters, 'parameters')) {
+    ctx.broker.parameters.set({ component: str(p, 'component'), vhost: vhostOf(p), name: str(p, 'name'), value: p.value });
+  }
   for (const e of list(d.exchanges, 'exchanges')) {
     const name = str(e, 'name');
     if (builtin(name)) continue;
@@ -143,7 +169,7 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
     if (!source || !dest) throw httpErrors.badRequest(`binding refers to a missing ${!source ? 'exchange ' + String(b.source) : destName} in vhost '${v.name}'`);
     modelOp(() => v.bind(source, dest, typeof b.routing_key === 'string' ? b.routing_key : '', jsonToTable(b.arguments ?? {})));
   }
-  const ignored = ['policies', 'parameters', 'global_parameters', 'topic_permissions']
+  const ignored = ['global_parameters', 'topic_permissions']
     .filter((k) => Array.isArray(d[k]) && (d[k] as unknown[]).length > 0 && !(k === 'global_parameters' && onlyGlobalClusterId(d[k] as Obj[])));
   if (ignored.length > 0) ctx.log.warning('definitions_not_applied', { sections: ignored.join(','), reason: 'not supported yet' });
 }
@@ -151,4 +177,10 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
 /** internal_cluster_id is RabbitMQ's own bookkeeping, not something to import. */
 function onlyGlobalClusterId(params: Obj[]): boolean {
   return params.every((p) => p.name === 'internal_cluster_id');
+}
+
+function policiesOf(v: VHost) {
+  return [...v.policies.values()].map((p) => ({
+    vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p.applyTo, definition: p.definition, priority: p.priority,
+  }));
 }
