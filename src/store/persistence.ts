@@ -15,6 +15,7 @@ import type { Parameter, ParameterObserver } from '../broker/parameters.js';
 import type { QueueJournal } from '../broker/queue-journal.js';
 import type { DefinitionsObserver, DelayStore, VHost } from '../broker/vhost.js';
 import { numberOf } from '../amqp/field-table.js';
+import type { FieldTable } from '../amqp/field-table.js';
 import { prepareDataDir } from './data-dir.js';
 import { DefinitionsStore } from './definitions-store.js';
 import { jsonToTable, tableToJson } from './json-table.js';
@@ -148,15 +149,10 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
         ids.push(r.id);
         return;
       }
-      const props = decodeBasicProperties(new Reader(r.properties));
-      const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
-      const cc = props.headers?.['CC'];
-      const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : undefined;
-      const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys);
-      m.storeId = r.id;
+      const { message: m } = recoveredMessage(r);
       // TTLs keep counting from the original publish, across the restart.
       m.arrivedAt = r.timestamp;
-      if (ttl >= 0) q.mayExpire = true;
+      if (m.ttl >= 0) q.mayExpire = true;
       // Deep queues page to disk as they fill, so a large backlog never sits in the heap.
       q.messages.push(m, r.redelivered ? REDELIVERED : 0);
       q.restoreDeliveryCount(m, r.deliveries);
@@ -205,13 +201,8 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
       this.messages.purge(queueKey, [r.id]);
       return true;
     }
-    const props = decodeBasicProperties(new Reader(r.properties));
-    const cc = props.headers?.['CC'];
-    const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : [r.routingKey];
-    const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
-    const m = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys.length > 1 ? keys : undefined);
-    m.storeId = r.id;
-    vhost.delayed.hold(r.timestamp + (numberOf(props.headers?.['x-delay']) ?? 0), exchange, m, keys, props.headers);
+    const { message: m, headers } = recoveredMessage(r);
+    vhost.delayed.hold(r.timestamp + (numberOf(headers?.['x-delay']) ?? 0), exchange, m, m.routingKeys ?? [m.routingKey], headers);
     return true;
   }
 
@@ -335,3 +326,17 @@ function bindingKeyOf(b: Binding): string {
   return key(b.source.vhost, b.source.name, b.destination.kind, b.destination.name, b.key);
 }
 
+
+/**
+ * A Message rebuilt from its stored record: priority, expiration and CC routing keys come back
+ * from the encoded properties (decoded once, at start).
+ */
+function recoveredMessage(r: RecoveredMessage): { message: Message; headers: FieldTable | undefined } {
+  const props = decodeBasicProperties(new Reader(r.properties));
+  const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
+  const cc = props.headers?.['CC'];
+  const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : undefined;
+  const message = new Message(r.exchange, r.routingKey, r.properties, r.body, true, props.priority ?? 0, ttl, keys);
+  message.storeId = r.id;
+  return { message, headers: props.headers };
+}
