@@ -76,6 +76,11 @@ function withDeath(headers: FieldTable, info: FieldTable, queue: string, reason:
     // Not an array (a client re-published it as something else): start over, as RabbitMQ does.
     out['x-death'] = [{ count: long(1), ...info }];
   }
+  // Newer RabbitMQ (3.13+) also names the most recent death; 3.10 does not. Consumers that
+  // triage dead letters read these instead of digging into x-death.
+  out['x-last-death-reason'] = reason;
+  out['x-last-death-queue'] = queue;
+  out['x-last-death-exchange'] = exchange;
   return out;
 }
 

@@ -18,7 +18,7 @@ import {
   type Channel,
   type ChannelModel,
 } from '../support/clients.js';
-import { RawGetter, typedHeaders } from '../support/raw-get.js';
+import { RawGetter, deathHeaders } from '../support/raw-get.js';
 
 const LIMIT = { timeout: 20_000 };
 
@@ -73,7 +73,7 @@ describe('x-death headers', () => {
       assert.equal(d.properties.messageId, 'm-1');
       assert.equal(d.properties.deliveryMode, 2);
       assert.equal(d.properties.priority, 3);
-      assert.equal(typedHeaders(d), JSON.stringify({
+      assert.equal(deathHeaders(d, !broker.external), JSON.stringify({
         Alpha: 'a',
         'x-death': [{
           count: 'l:1', reason: 'rejected', queue: q, time: 'T:now', exchange: '', 'routing-keys': [q, cc], 'original-expiration': '60000',
@@ -103,7 +103,7 @@ describe('x-death headers', () => {
       const d = await raw.getEventually(dlq);
       assert.equal(d.exchange, dlx);
       assert.equal(d.routingKey, q);
-      assert.equal(typedHeaders(d), JSON.stringify({
+      assert.equal(deathHeaders(d, !broker.external), JSON.stringify({
         CC: [cc],
         'x-death': [{ count: 'l:1', reason: 'rejected', queue: q, time: 'T:now', exchange: '', 'routing-keys': [q, cc] }],
         'x-first-death-exchange': '',
@@ -130,7 +130,7 @@ describe('x-death headers', () => {
         ch.reject(m, false);
       }
       const d = await raw.getEventually(q1);
-      assert.equal(typedHeaders(d), JSON.stringify({
+      assert.equal(deathHeaders(d, !broker.external), JSON.stringify({
         'x-death': [
           { count: 'l:2', exchange: '', queue: q2, reason: 'expired', 'routing-keys': [q2], time: 'T:now' },
           { count: 'l:2', exchange: '', 'original-expiration': '60000', queue: q1, reason: 'rejected', 'routing-keys': [q1], time: 'T:now' },
@@ -174,7 +174,7 @@ describe('x-death headers', () => {
       ch.sendToQueue(q, Buffer.from('x'), { headers: { 'x-death': 'garbage', keep: 1 } });
       ch.reject(await getEventually(ch, q), false);
       const d = await raw.getEventually(dlq);
-      assert.equal(typedHeaders(d), JSON.stringify({
+      assert.equal(deathHeaders(d, !broker.external), JSON.stringify({
         keep: 'b:1',
         'x-death': [{ count: 'l:1', reason: 'rejected', queue: q, time: 'T:now', exchange: '', 'routing-keys': [q] }],
       }));
@@ -199,7 +199,7 @@ describe('x-death headers', () => {
       });
       ch.reject(await getEventually(ch, q), false);
       const d = await raw.getEventually(dlq);
-      assert.equal(typedHeaders(d), JSON.stringify({
+      assert.equal(deathHeaders(d, !broker.external), JSON.stringify({
         'x-death': [
           { count: 'l:6', queue: q, reason: 'rejected' },
           { count: 'l:2', queue: 'other', reason: 'expired' },
@@ -292,7 +292,7 @@ describe('dead-letter cycles', () => {
       ch.sendToQueue(q, Buffer.from('r'));
       for (let i = 0; i < 3; i++) ch.reject(await getEventually(ch, q), false);
       const d = await raw.getEventually(q);
-      assert.equal(typedHeaders(d), JSON.stringify({
+      assert.equal(deathHeaders(d, !broker.external), JSON.stringify({
         'x-death': [{ count: 'l:3', exchange: '', queue: q, reason: 'rejected', 'routing-keys': [q], time: 'T:now' }],
         'x-first-death-exchange': '',
         'x-first-death-queue': q,
@@ -321,7 +321,7 @@ describe('ways to die', () => {
       assert.equal((await ch.checkQueue(q)).messageCount, 1);
       const d = await raw.getEventually(dlq);
       assert.equal(d.body, '2');
-      assert.equal(typedHeaders(d), JSON.stringify({
+      assert.equal(deathHeaders(d, !broker.external), JSON.stringify({
         'x-death': [{ count: 'l:1', reason: 'maxlen', queue: q, time: 'T:now', exchange: '', 'routing-keys': [q], 'original-expiration': '5000' }],
         'x-first-death-exchange': '',
         'x-first-death-queue': q,

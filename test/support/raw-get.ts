@@ -99,3 +99,25 @@ export function typed(v: FieldValue | undefined, now = false): unknown {
 export function typedHeaders(m: RawMessage): string {
   return JSON.stringify(typed(m.properties.headers, true));
 }
+
+/**
+ * typedHeaders for a dead-lettered message, comparable with RabbitMQ 3.10.8's recording: Warren also
+ * writes x-last-death-reason/-queue/-exchange (as newer RabbitMQ does; 3.10 does not). When `warren`
+ * is true they must be there and name the most recent death (the first x-death entry); they are
+ * then left out of the returned text.
+ */
+export function deathHeaders(m: RawMessage, warren: boolean): string {
+  const h = typed(m.properties.headers, true) as Record<string, unknown>;
+  if (warren) {
+    const latest = (h['x-death'] as Record<string, unknown>[] | undefined)?.[0];
+    assert.ok(latest, 'no x-death entry');
+    assert.deepEqual([h['x-last-death-reason'], h['x-last-death-queue']], [latest['reason'], latest['queue']], 'x-last-death-* name the most recent death');
+    // (An entry merged from a client-made x-death may lack the exchange.)
+    if ('exchange' in latest) assert.equal(h['x-last-death-exchange'], latest['exchange']);
+    assert.equal(typeof h['x-last-death-exchange'], 'string');
+    delete h['x-last-death-reason'];
+    delete h['x-last-death-queue'];
+    delete h['x-last-death-exchange'];
+  }
+  return JSON.stringify(h);
+}
