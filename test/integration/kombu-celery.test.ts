@@ -22,89 +22,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestBroker, uniqueName, type TestBroker } from '../support/broker.js';
-
-const PYTHON = '/usr/bin/python3'; // Debian's interpreter, the one with python3-kombu and python3-celery
-
-function findScriptsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    resolve(here, '../../../test/python'), // dist/test/integration -> repo/test/python
-    resolve(here, '../python'), // running from source
-    resolve(process.cwd(), 'test/python'),
-  ];
-  for (const dir of candidates) if (existsSync(resolve(dir, 'kombu_common.py'))) return dir;
-  throw new Error(`test/python not found (looked in ${candidates.join(', ')})`);
-}
-
-interface CheckResult {
-  ok: boolean;
-  error?: string;
-  [detail: string]: unknown;
-}
-
-interface RunOutcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function pythonEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    ...extra,
-    PYTHONPATH: findScriptsDir(),
-    PYTHONDONTWRITEBYTECODE: '1',
-    PYTHONUNBUFFERED: '1',
-  };
-}
-
-function runPython(script: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<RunOutcome> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(PYTHON, [resolve(findScriptsDir(), script), ...args], {
-      env: pythonEnv(env),
-      cwd: tmpdir(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
-  });
-}
+import { PYTHON, pythonEnv, runCheck as runPythonCheck, runPython, type CheckResult } from '../support/python.js';
 
 let broker: TestBroker;
 
-async function runCheck(script: string, check: string, env: Record<string, string> = {}, timeoutMs = 25_000): Promise<CheckResult> {
-  const out = await runPython(script, [check], { AMQP_URL: broker.url, NAME_PREFIX: uniqueName('kombu'), ...env }, timeoutMs);
-  const line = out.stdout.trim().split('\n').pop() ?? '';
-  let parsed: { script: string; results: Record<string, CheckResult> } | undefined;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    parsed = undefined;
-  }
-  const result = parsed?.results?.[check];
-  const context = `${script} ${check}: exit ${out.code}${out.signal ? ` (${out.signal})` : ''}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`;
-  assert.ok(result, `no JSON result for ${check}\n${context}`);
-  assert.equal(result.ok, true, `check failed: ${result.error}\n${context}`);
-  assert.equal(out.code, 0, context);
-  return result;
+function runCheck(script: string, check: string, env: Record<string, string> = {}, timeoutMs = 25_000): Promise<CheckResult> {
+  return runPythonCheck(script, check, { AMQP_URL: broker.url, NAME_PREFIX: uniqueName('kombu'), ...env }, timeoutMs);
 }
 
 /** A Celery worker child process; its output is kept for waiting on log lines and for failure messages. */

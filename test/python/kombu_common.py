@@ -14,10 +14,9 @@ allowed to differ, and each such check says why.
 """
 import datetime
 import json
-import os
 import sys
 import time
-import traceback
+from check_harness import CheckFailed, expect, expect_eq, run_checks  # noqa: F401 (re-exported)
 
 try:
     import amqp  # noqa: F401
@@ -28,20 +27,6 @@ except ImportError as e:  # pragma: no cover
     sys.stderr.write('kombu is not importable from %s (%s); use /usr/bin/python3 with python3-kombu\n'
                      % (sys.executable, e))
     sys.exit(2)
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def expect(cond, message):
-    if not cond:
-        raise CheckFailed(message)
-
-
-def expect_eq(actual, expected, what):
-    if actual != expected:
-        raise CheckFailed('%s: expected %r, got %r' % (what, expected, actual))
 
 
 class Ctx(object):
@@ -200,35 +185,7 @@ def expect_x_death(headers, count, reason, queue, exchange, routing_keys, origin
 
 
 def run(script, checks):
-    url = os.environ.get('AMQP_URL')
-    prefix = os.environ.get('NAME_PREFIX') or ('kombu.%d' % os.getpid())
-    if not url:
-        sys.stderr.write('AMQP_URL is not set\n')
-        sys.exit(2)
-    selected = sys.argv[1:] or list(checks.keys())
-    unknown = [c for c in selected if c not in checks]
-    if unknown:
-        sys.stderr.write('unknown check(s): %s; known: %s\n' % (', '.join(unknown), ', '.join(checks)))
-        sys.exit(2)
-    results = {}
-    product = None
-    failed = False
-    for check in selected:
-        ctx = Ctx(url, prefix, check)
-        try:
-            details = checks[check](ctx) or {}
-            results[check] = dict(ok=True, **details)
-        except Exception as e:
-            failed = True
-            msg = '%s: %s' % (type(e).__name__, e)
-            results[check] = {'ok': False, 'error': msg}
-            sys.stderr.write('check %s failed: %s\n%s\n' % (check, msg, traceback.format_exc()))
-        finally:
-            product = product or ctx._product
-            ctx.close()
-    sys.stdout.write(json.dumps({'script': script, 'product': product, 'results': results}, default=repr) + '\n')
-    sys.stdout.flush()
-    sys.exit(1 if failed else 0)
+    run_checks(script, checks, Ctx, 'kombu', lambda ctxs: {'product': next((c._product for c in ctxs if c._product), None)})
 
 
 if __name__ == '__main__':

@@ -7,10 +7,8 @@ With no check names every check runs. Output: exactly one JSON line on stdout,
 Exit status 0 when every selected check passed, 1 when one failed (the failure is also
 printed to stderr), 2 on a usage/environment problem (e.g. pika missing).
 """
-import json
-import os
 import sys
-import traceback
+from check_harness import CheckFailed, expect, expect_eq, run_checks  # noqa: F401 (re-exported)
 
 try:
     import pika  # noqa: F401
@@ -19,20 +17,6 @@ except ImportError as e:  # pragma: no cover
     sys.stderr.write('pika is not importable from %s (%s); use /usr/bin/python3 with python3-pika\n'
                      % (sys.executable, e))
     sys.exit(2)
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def expect(cond, message):
-    if not cond:
-        raise CheckFailed(message)
-
-
-def expect_eq(actual, expected, what):
-    if actual != expected:
-        raise CheckFailed('%s: expected %r, got %r' % (what, expected, actual))
 
 
 class Ctx(object):
@@ -113,30 +97,5 @@ def expect_channel_closed(fn, code, text):
 
 
 def run(script, checks):
-    url = os.environ.get('AMQP_URL')
-    prefix = os.environ.get('NAME_PREFIX') or ('pika.%d' % os.getpid())
-    if not url:
-        sys.stderr.write('AMQP_URL is not set\n')
-        sys.exit(2)
-    selected = sys.argv[1:] or list(checks.keys())
-    unknown = [c for c in selected if c not in checks]
-    if unknown:
-        sys.stderr.write('unknown check(s): %s; known: %s\n' % (', '.join(unknown), ', '.join(checks)))
-        sys.exit(2)
-    results = {}
-    failed = False
-    for check in selected:
-        ctx = Ctx(url, prefix, check)
-        try:
-            details = checks[check](ctx) or {}
-            results[check] = dict(ok=True, **details)
-        except Exception as e:
-            failed = True
-            msg = '%s: %s' % (type(e).__name__, e)
-            results[check] = {'ok': False, 'error': msg}
-            sys.stderr.write('check %s failed: %s\n%s\n' % (check, msg, traceback.format_exc()))
-        finally:
-            ctx.close()
-    sys.stdout.write(json.dumps({'script': script, 'results': results}, default=repr) + '\n')
-    sys.stdout.flush()
-    sys.exit(1 if failed else 0)
+    run_checks(script, checks, Ctx, 'pika')
+
