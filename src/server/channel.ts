@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AmqpError, amqpError, truncateReplyText } from '../amqp/amqp-error.js';
 import { Reader } from '../amqp/buffer-reader.js';
-import { Writer } from '../amqp/buffer-writer.js';
 import type { FieldTable } from '../amqp/field-table.js';
 import { numberOf } from '../amqp/field-table.js';
-import { ClassId, decodeBasicProperties, encodeBasicProperties, MethodId, ReplyCode } from '../amqp/spec.js';
+import { ClassId, decodeBasicProperties, MethodId, ReplyCode } from '../amqp/spec.js';
 import type { BasicProperties, BasicPublish, Method } from '../amqp/spec.js';
 import { Consumer } from '../broker/consumer.js';
 import type { ConsumerOwner } from '../broker/consumer.js';
@@ -18,6 +17,7 @@ import type { Connection } from './connection.js';
 import { REPLY_TO_PREFIX, REPLY_TO_QUEUE } from './direct-reply.js';
 import type { ReplyReceiver } from './direct-reply.js';
 import { Transaction } from './transaction.js';
+import { encodeProperties } from '../broker/message-properties.js';
 import { Authorizer } from '../auth/authorization.js';
 import { exchangeTypes } from '../broker/exchanges/exchange-types.js';
 import { ConfirmTracker } from './confirm-tracker.js';
@@ -776,10 +776,4 @@ function stringList(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   if (Array.isArray(v)) return v.map((x) => (Buffer.isBuffer(x) ? x.toString() : String(x)));
   return [];
-}
-
-function encodeProperties(props: BasicProperties): Buffer {
-  const w = new Writer(256);
-  encodeBasicProperties(w, props);
-  return Buffer.from(w.buf.subarray(0, w.pos));
 }

@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PagedDeque } from './paged-deque.js';
-import { Reader } from '../amqp/buffer-reader.js';
-import { decodeBasicProperties } from '../amqp/spec.js';
+import { decodeProperties } from '../broker/message-properties.js';
 import type { User, Permission, TopicPermission, UserObserver, UserStore } from '../auth/user-store.js';
 import type { Binding } from '../broker/binding.js';
 import type { Broker, VhostObserver } from '../broker/broker.js';
@@ -332,7 +331,7 @@ function bindingKeyOf(b: Binding): string {
  * from the encoded properties (decoded once, at start).
  */
 function recoveredMessage(r: RecoveredMessage): { message: Message; headers: FieldTable | undefined } {
-  const props = decodeBasicProperties(new Reader(r.properties));
+  const props = decodeProperties(r.properties);
   const ttl = props.expiration !== undefined && /^\d+$/.test(props.expiration) ? Number(props.expiration) : -1;
   const cc = props.headers?.['CC'];
   const keys = Array.isArray(cc) ? [r.routingKey, ...cc.map(String)] : undefined;
