@@ -1,6 +1,7 @@
 import type { LogLevel } from '../log.js';
 import type { UserStore } from '../auth/user-store.js';
 import type { TlsOptions } from './tls-listener.js';
+import type { StoreTap } from '../store/store-tap.js';
 
 /** Everything that can be set when starting a broker; every field has a default. */
 export interface BrokerOptions {
@@ -47,6 +48,13 @@ export interface BrokerOptions {
    */
   consumerTimeout: number | null;
   logLevel: LogLevel;
+  /**
+   * Replication of the data directory (cluster mode): the leader's tap from
+   * `startReplicationLeader(...).storeTap` (src/cluster/replication). Every change to the durable
+   * files is streamed to the followers and publisher confirms wait for the in-sync replicas.
+   * null (default): single node, nothing changes. Needs dataDir.
+   */
+  replication: StoreTap | null;
 }
 
 export const defaultOptions: BrokerOptions = {
@@ -70,6 +78,7 @@ export const defaultOptions: BrokerOptions = {
   sslCertLoginFrom: 'distinguished_name',
   consumerTimeout: 1_800_000,
   logLevel: 'info',
+  replication: null,
 };
 
 export interface RunningBroker {

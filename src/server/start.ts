@@ -22,7 +22,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   const log = new Logger(options.logLevel);
   const broker = new Broker();
   const users = new UserStore();
-  const persistence = options.dataDir === null ? null : new Persistence(options.dataDir, options.queuePagingThreshold);
+  const persistence = options.dataDir === null ? null : new Persistence(options.dataDir, options.queuePagingThreshold, options.replication);
   // The default user and vhost are created on first start only (as RabbitMQ does).
   const fresh = persistence?.isFresh ?? true;
   persistence?.restore(broker, users);

@@ -1,11 +1,16 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { StoreTap } from './store-tap.js';
 
 /** Kinds of durable definitions, keyed within their kind by a string such as "vhost\0name". */
 export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'topicPermission' | 'exchange' | 'queue' | 'binding' | 'policy' | 'operatorPolicy' | 'parameter';
 
 type Snapshot = Record<DefinitionKind, Record<string, unknown>>;
+
+const SNAPSHOT = 'definitions.json';
+const SNAPSHOT_TMP = 'definitions.json.tmp';
+const LOG = 'definitions.log';
 
 const kinds: DefinitionKind[] = ['vhost', 'user', 'permission', 'topicPermission', 'exchange', 'queue', 'binding', 'policy', 'operatorPolicy', 'parameter'];
 
@@ -25,19 +30,32 @@ export class DefinitionsStore {
   private logLines = 0;
   private pending: string[] = [];
   private scheduled = false;
+  /** Bytes in the change log (where the next append lands, for the tap). */
+  private logSize = 0;
 
-  private constructor(private readonly dir: string) {
+  private constructor(
+    private readonly dir: string,
+    /** Sees every change to the definitions files (replication); null: nobody is watching. */
+    private readonly tap: StoreTap | null,
+  ) {
     this.state = DefinitionsStore.load(dir);
     this.writeSnapshot();
-    this.fd = openSync(this.logPath, 'w');
+    this.fd = this.startLog();
   }
 
-  static open(dir: string): DefinitionsStore {
-    return new DefinitionsStore(dir);
+  static open(dir: string, tap: StoreTap | null = null): DefinitionsStore {
+    return new DefinitionsStore(dir, tap);
   }
 
-  private get snapshotPath(): string { return join(this.dir, 'definitions.json'); }
-  private get logPath(): string { return join(this.dir, 'definitions.log'); }
+  /** Starts an empty change log (its content is in the snapshot just written). */
+  private startLog(): number {
+    this.logSize = 0;
+    this.tap?.truncate(LOG, 0);
+    return openSync(this.logPath, 'w');
+  }
+
+  private get snapshotPath(): string { return join(this.dir, SNAPSHOT); }
+  private get logPath(): string { return join(this.dir, LOG); }
 
   private static load(dir: string): Snapshot {
     const state = empty();
@@ -62,10 +80,16 @@ export class DefinitionsStore {
   private writeSnapshot(): void {
     const tmp = this.snapshotPath + '.tmp';
     const fd = openSync(tmp, 'w');
-    writeSync(fd, JSON.stringify(this.state));
+    const data = Buffer.from(JSON.stringify(this.state));
+    writeSync(fd, data);
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.snapshotPath);
+    if (this.tap) {
+      this.tap.truncate(SNAPSHOT_TMP, 0);
+      this.tap.append(SNAPSHOT_TMP, 0, data);
+      this.tap.rename(SNAPSHOT_TMP, SNAPSHOT);
+    }
     // Make the rename itself durable.
     const dfd = openSync(this.dir, 'r');
     try { fsyncSync(dfd); } finally { closeSync(dfd); }
@@ -98,10 +122,12 @@ export class DefinitionsStore {
   flush(): void {
     this.scheduled = false;
     if (this.pending.length === 0) return;
-    const text = this.pending.join('');
+    const text = Buffer.from(this.pending.join(''));
     this.logLines += this.pending.length;
     this.pending = [];
     writeSync(this.fd, text);
+    this.tap?.append(LOG, this.logSize, text);
+    this.logSize += text.length;
     const live = kinds.reduce((n, k) => n + Object.keys(this.state[k]).length, 0);
     if (this.logLines > 10_000 && this.logLines > 2 * live) this.compact();
   }
@@ -115,7 +141,7 @@ export class DefinitionsStore {
   private compact(): void {
     this.writeSnapshot();
     closeSync(this.fd);
-    this.fd = openSync(this.logPath, 'w');
+    this.fd = this.startLog();
     this.logLines = 0;
   }
 

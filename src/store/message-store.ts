@@ -4,6 +4,7 @@ import { RecordType, RecordWriter } from './record.js';
 import type { PublishPayload } from './record.js';
 import { SegmentLog } from './segment-log.js';
 import { decodeRecord } from './record.js';
+import type { StoreTap } from './store-tap.js';
 
 /** A message found in the log at start, for one queue. */
 export interface RecoveredMessage {
@@ -25,6 +26,11 @@ export interface MessageStoreOptions {
   segmentSize?: number;
   /** Compact the oldest segment once at most this fraction of its messages is live (0.5). */
   compactBelow?: number;
+  /**
+   * Sees every change to the log's files, paths relative to `dir` (replication). With a tap,
+   * `afterDurable` also waits for its `whenReplicated`.
+   */
+  tap?: StoreTap | null;
 }
 
 /**
@@ -59,11 +65,13 @@ export class MessageStore {
   private readonly movedIndex = new Map<number, SegmentLiveness>();
   /** What replay found at open, until `recover` has handed the live messages over. */
   private replayed: ReplayIndex | null;
+  private readonly tap: StoreTap | null;
 
   private constructor(opts: MessageStoreOptions) {
     this.compactBelow = opts.compactBelow ?? 0.5;
+    this.tap = opts.tap ?? null;
     const index = new ReplayIndex();
-    this.log = SegmentLog.open(opts.dir, opts.segmentSize ?? 8 * 1024 * 1024, (r, segment, offset) => index.apply(r, segment, offset));
+    this.log = SegmentLog.open(opts.dir, opts.segmentSize ?? 8 * 1024 * 1024, (r, segment, offset) => index.apply(r, segment, offset), this.tap);
     this.nextMessageId = index.maxId + 1;
     this.rebuildLiveness(index);
     this.replayed = index;
@@ -159,9 +167,14 @@ export class MessageStore {
     for (const [id, queue] of this.pendingReleases) this.segmentOf(id)?.release(id, queue);
     this.pendingReleases = [];
     if (waiters.length > 0) {
-      this.log.syncer.whenSynced(this.log.position, (err) => {
+      const tap = this.tap;
+      const release = (err?: Error) => {
         for (const w of waiters) w(err);
-      });
+      };
+      // With a tap, durable means synced here and then replicated. The replication position is
+      // taken after the local sync, so it also covers definitions flushed in the meantime (a
+      // queue declared in the same turn as a publish to it is never confirmed without it).
+      this.log.syncer.whenSynced(this.log.position, tap === null ? release : (err) => (err ? release(err) : tap.whenReplicated(release)));
     }
     this.dropDeadSegments();
     this.maybeCompact();

@@ -15,11 +15,13 @@ import type { QueueJournal } from '../broker/queue-journal.js';
 import type { DefinitionsObserver, DelayStore, VHost } from '../broker/vhost.js';
 import { numberOf } from '../amqp/field-table.js';
 import type { FieldTable } from '../amqp/field-table.js';
-import { prepareDataDir } from './data-dir.js';
+import { MESSAGES_DIR, prepareDataDir } from './data-dir.js';
 import { DefinitionsStore } from './definitions-store.js';
 import { jsonToTable, tableToJson } from './json-table.js';
 import { MessageStore } from './message-store.js';
 import type { RecoveredMessage } from './message-store.js';
+import { tapUnder } from './store-tap.js';
+import type { StoreTap } from './store-tap.js';
 
 /** Definitions as stored, in the shape of RabbitMQ's definitions export. */
 interface ExchangeDef { name: string; vhost: string; type: string; durable: boolean; auto_delete: boolean; internal: boolean; arguments: Record<string, unknown> }
@@ -68,13 +70,15 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     dataDir: string,
     /** Ready messages a queue keeps in memory before paging further arrivals to disk. */
     private readonly pagingThreshold = 20_000,
+    /** Sees every change to the durable files (replication); null: nobody is watching. */
+    tap: StoreTap | null = null,
   ) {
-    prepareDataDir(dataDir);
+    prepareDataDir(dataDir, tap);
     // Paged-out messages are a cache of the queues' tails: meaningless after a restart.
     this.pagingDir = join(dataDir, 'paging');
     rmSync(this.pagingDir, { recursive: true, force: true });
-    this.definitions = DefinitionsStore.open(dataDir);
-    this.messages = MessageStore.open({ dir: join(dataDir, 'msgs') });
+    this.definitions = DefinitionsStore.open(dataDir, tap);
+    this.messages = MessageStore.open({ dir: join(dataDir, MESSAGES_DIR), tap: tap && tapUnder(tap, MESSAGES_DIR) });
     // Definitions are appended on every change; sync them to disk at least once a second.
     this.syncTimer = setInterval(() => this.definitions.sync(), 1000);
     this.syncTimer.unref();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { decodeRecord } from './record.js';
 import type { DecodedRecord } from './record.js';
 import { Syncer } from './syncer.js';
+import type { StoreTap } from './store-tap.js';
 
 interface Segment {
   readonly id: number;
@@ -29,6 +30,8 @@ export class SegmentLog {
   private constructor(
     readonly dir: string,
     readonly segmentSize: number,
+    /** Sees every change to the segment files (replication); null: nobody is watching. */
+    private readonly tap: StoreTap | null,
   ) {
     this.syncer = new Syncer(() => (this.current ? [this.current.fd] : []));
   }
@@ -37,9 +40,11 @@ export class SegmentLog {
    * Opens the log, replaying every intact record of every segment through `onRecord` (oldest
    * first), truncating each segment after its last intact record, then starts a fresh segment.
    */
-  static open(dir: string, segmentSize: number, onRecord: (r: DecodedRecord, segment: number, offset: number) => void): SegmentLog {
+  static open(
+    dir: string, segmentSize: number, onRecord: (r: DecodedRecord, segment: number, offset: number) => void, tap: StoreTap | null = null,
+  ): SegmentLog {
     mkdirSync(dir, { recursive: true });
-    const log = new SegmentLog(dir, segmentSize);
+    const log = new SegmentLog(dir, segmentSize, tap);
     const ids = readdirSync(dir)
       .map((n) => NAME.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)
@@ -60,6 +65,7 @@ export class SegmentLog {
         const fd = openSync(path, 'r+');
         ftruncateSync(fd, at);
         closeSync(fd);
+        tap?.truncate(SegmentLog.fileName(id), at);
       }
       log.segments.push({ id, path, fd: -1, size: at });
     }
@@ -83,6 +89,7 @@ export class SegmentLog {
     const path = join(this.dir, SegmentLog.fileName(id));
     const fd = openSync(path, 'a+');
     const seg: Segment = { id, path, fd, size: 0 };
+    this.tap?.truncate(SegmentLog.fileName(id), 0);
     const previous = this.current;
     this.segments.push(seg);
     this.current = seg;
@@ -110,11 +117,13 @@ export class SegmentLog {
     } catch (err) {
       try {
         ftruncateSync(seg.fd, offset);
+        this.tap?.truncate(SegmentLog.fileName(seg.id), offset);
       } catch {
         // nothing more we can do; the record CRCs still protect recovery
       }
       throw err;
     }
+    this.tap?.append(SegmentLog.fileName(seg.id), offset, batch);
     seg.size += batch.length;
     this.position += batch.length;
     this.syncer.advance(this.position);
@@ -153,6 +162,7 @@ export class SegmentLog {
     }
     // Unlink in the thread pool: an unlink of a large file can take milliseconds.
     unlink(oldest.path, () => {});
+    this.tap?.remove(SegmentLog.fileName(oldest.id));
     return oldest.id;
   }
 
