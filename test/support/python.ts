@@ -3,11 +3,13 @@
 // line ({"script", "results": {check: {ok, ...details}}}) and exits 0 on success, 1 when the check
 // failed (details on stderr), 2 on environment problems.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type RunOutcome } from './run-process.js';
+
+export type { RunOutcome };
 
 export const PYTHON = '/usr/bin/python3';
 
@@ -15,13 +17,6 @@ export interface CheckResult {
   ok: boolean;
   error?: string;
   [detail: string]: unknown;
-}
-
-export interface RunOutcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
 }
 
 export function findScriptsDir(): string {
@@ -41,29 +36,7 @@ export function pythonEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export function runPython(script: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<RunOutcome> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(PYTHON, [resolve(findScriptsDir(), script), ...args], {
-      env: pythonEnv(env),
-      cwd: tmpdir(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
-    });
-  });
+  return runProcess(PYTHON, [resolve(findScriptsDir(), script), ...args], { env: pythonEnv(env), cwd: tmpdir(), timeoutMs });
 }
 
 /** Runs one check of a script against `env.AMQP_URL`; fails the test unless the check passed. */
