@@ -131,6 +131,9 @@ export class FrameWriter {
     process.nextTick(this.flushBound);
   }
 
+  /** Socket writes made (RabbitMQ's send_cnt: one per flush). */
+  writes = 0;
+
   /** Writes everything encoded so far. Returns false when the socket asks us to wait for 'drain'. */
   flush(): boolean {
     this.scheduled = false;
@@ -143,6 +146,7 @@ export class FrameWriter {
       return false;
     }
     let ok = true;
+    this.writes++;
     if (this.chunks.length === 1) {
       ok = socket.write(this.chunks[0]);
     } else {

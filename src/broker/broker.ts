@@ -1,5 +1,6 @@
 import { VHost } from './vhost.js';
 import { Parameters } from './parameters.js';
+import { GlobalCounters } from './message-stats.js';
 
 /** Told when vhosts come and go (durable storage keeps them). */
 export interface VhostObserver {
@@ -13,11 +14,13 @@ export class Broker {
   observer: VhostObserver | null = null;
   /** Runtime parameters (rabbitmqctl set_parameter / /api/parameters). */
   readonly parameters = new Parameters();
+  /** Node-wide message and churn counters (Prometheus rabbitmq_global_*). */
+  readonly counters = new GlobalCounters();
 
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name);
     if (!v) {
-      this.vhosts.set(name, (v = new VHost(name)));
+      this.vhosts.set(name, (v = new VHost(name, this.counters)));
       this.observer?.vhostAdded(v);
     }
     return v;

@@ -2,6 +2,7 @@ import type { FieldTable } from '../amqp/field-table.js';
 import type { BasicProperties } from '../amqp/spec.js';
 import type { Binding, Destination } from './binding.js';
 import type { Policy } from './policy.js';
+import { ExchangeCounters } from './message-stats.js';
 
 export interface ExchangeOptions {
   durable: boolean;
@@ -23,6 +24,8 @@ export abstract class Exchange {
   readonly incoming = new Set<Binding>();
   /** The policy in effect (alternate-exchange may come from it), null when none applies. */
   policy: Policy | null = null;
+  /** message_stats: publish_in / publish_out, counted by the channels. */
+  readonly stats = new ExchangeCounters();
 
   constructor(
     readonly vhost: string,

@@ -8,6 +8,8 @@ import type { ReadyQueue } from './message-deque.js';
 import { expiresAt, Timer } from './message-expiry.js';
 import { withDeliveryCount } from './message-properties.js';
 import { PriorityDeque } from './priority-deque.js';
+import { MessageCounters } from './message-stats.js';
+import type { GlobalCounters } from './message-stats.js';
 import { queueFeatures } from './queue-features.js';
 import type { QueueFeatures } from './queue-features.js';
 import type { QueueJournal } from './queue-journal.js';
@@ -60,6 +62,8 @@ export class Queue {
   /** Bindings that deliver into this queue (for cleanup on delete). */
   readonly bindings = new Set<Binding>();
   unackedCount = 0;
+  /** Body bytes of the unacknowledged deliveries (message_bytes_unacknowledged). */
+  unackedBytes = 0;
   deleted = false;
   private dispatching = false;
   private dispatchAgain = false;
@@ -86,6 +90,10 @@ export class Queue {
   private publishBlocked = false;
   /** Durable storage for this queue's persistent messages; null for transient queues. */
   journal: QueueJournal | null = null;
+  /** message_stats of this queue (publish, deliveries, acks), counted by the channels. */
+  readonly stats = new MessageCounters();
+  /** The node's counters (dead-lettered messages), set by the vhost. */
+  counters: GlobalCounters | null = null;
   /** Called when an auto-delete queue loses its last consumer. */
   onUnused: ((q: Queue) => void) | null = null;
   /** Called when x-expires elapses with the queue unused: the owner deletes it. */
@@ -185,7 +193,10 @@ export class Queue {
     if (this.expiryTimer !== null) this.touch();
     const message = this.takeHead();
     if (!message) return undefined;
-    if (!noAck) this.unackedCount++;
+    if (!noAck) {
+      this.unackedCount++;
+      this.unackedBytes += message.body.length;
+    }
     this.journalDelivery(message, noAck);
     const redelivered = (this.takenFlags & REDELIVERED) !== 0;
     if (this.deliveryCounts !== null) {
@@ -214,6 +225,7 @@ export class Queue {
   private deliverTo(c: Consumer, m: Message, flags: number): void {
     if (!c.noAck) {
       this.unackedCount++;
+      this.unackedBytes += m.body.length;
       c.unacked++;
     }
     this.journalDelivery(m, c.noAck);
@@ -228,6 +240,7 @@ export class Queue {
   /** An unacknowledged delivery was acked (or rejected, or dead-lettered): it is gone. */
   settled(m: Message): void {
     if (this.unackedCount > 0) this.unackedCount--;
+    this.unackedBytes = Math.max(0, this.unackedBytes - m.body.length);
     if (m.storeId !== 0) this.journal?.removed(m);
   }
 
@@ -250,6 +263,8 @@ export class Queue {
       return;
     }
     this.unackedCount = Math.max(0, this.unackedCount - messages.length);
+    for (const m of messages) this.unackedBytes -= m.body.length;
+    if (this.unackedBytes < 0) this.unackedBytes = 0;
     const counts = this.deliveryCounts;
     if (counts === null) {
       for (let i = messages.length - 1; i >= 0; i--) this.messages.unshift(messages[i], REDELIVERED);
@@ -343,7 +358,9 @@ export class Queue {
    */
   private discard(messages: Message[], reason: DeathReason, journaled = false): void {
     if (!journaled && this.journal !== null) for (const m of messages) if (m.storeId !== 0) this.journal.removed(m);
-    if (this.features.deadLetterExchange !== undefined) this.onDeadLetter?.(this, messages, reason);
+    const dlx = this.features.deadLetterExchange !== undefined;
+    this.counters?.countDeadLettered(reason, this.type, dlx, messages.length);
+    if (dlx) this.onDeadLetter?.(this, messages, reason);
   }
 
   /** Tells the journal about a delivery: a no-ack delivery is the end of the message here. */

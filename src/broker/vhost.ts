@@ -18,6 +18,7 @@ import { DelayedMessages } from './delayed-messages.js';
 import { numberOf } from '../amqp/field-table.js';
 import { effectivePolicy, effectiveQueueArguments, validatePolicy } from './policy.js';
 import type { Policy } from './policy.js';
+import { GlobalCounters, MessageCounters } from './message-stats.js';
 
 export interface ExchangeDeclare extends ExchangeOptions {
   passive: boolean;
@@ -72,7 +73,16 @@ export class VHost {
   /** Messages held by x-delayed-message exchanges until their x-delay passes. */
   readonly delayed = new DelayedMessages((exchange, message, keys, headers) => this.releaseDelayed(exchange, message, keys, headers));
 
-  constructor(readonly name: string) {
+  /** message_stats of the vhost: everything its channels and queues count. */
+  readonly stats = new MessageCounters();
+  /** Bytes received from and sent to connections of this vhost that have closed. */
+  readonly closedTraffic = { recvOct: 0, sendOct: 0 };
+
+  constructor(
+    readonly name: string,
+    /** The node's counters (shared by all vhosts of a broker). */
+    readonly counters = new GlobalCounters(),
+  ) {
     this.defaultExchange = new DefaultExchange(name, (q) => this.queues.get(q));
     this.exchanges.set('', this.defaultExchange);
     for (const [n, type] of builtinExchanges) {
@@ -165,6 +175,7 @@ export class VHost {
   declareQueue(requested: string, d: QueueDeclare, owner: object, authorize?: (name: string) => void): Queue {
     if (d.passive) {
       const q = this.queue(requested, owner);
+      this.counters.queuesDeclared++;
       q.touch(); // a declare, passive or not, counts as use for x-expires
       return q;
     }
@@ -175,6 +186,7 @@ export class VHost {
     if (existing) {
       if (existing.exclusiveOwner !== null && existing.exclusiveOwner !== owner) throw errors.exclusiveLocked(name, this.name);
       this.checkQueueEquivalent(existing, d, owner);
+      this.counters.queuesDeclared++;
       existing.touch();
       return existing;
     }
@@ -197,6 +209,9 @@ export class VHost {
     q.onUnused = (unused) => this.removeQueue(unused);
     q.onExpired = (expired) => this.removeQueue(expired);
     q.onDeadLetter = this.deadLetter;
+    q.counters = this.counters;
+    this.counters.queuesCreated++;
+    this.counters.queuesDeclared++;
     this.queues.set(name, q);
     this.observer?.queueAdded(q);
     return q;
@@ -224,6 +239,7 @@ export class VHost {
   removeQueue(q: Queue): number {
     if (this.queues.get(q.name) !== q) return 0;
     this.queues.delete(q.name);
+    this.counters.queuesDeleted++;
     for (const b of [...q.bindings]) this.removeBinding(b);
     this.observer?.queueRemoved(q);
     return q.markDeleted();

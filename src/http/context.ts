@@ -4,6 +4,9 @@ import type { Broker } from '../broker/broker.js';
 import type { Consumer } from '../broker/consumer.js';
 import type { VHost } from '../broker/vhost.js';
 import type { Logger } from '../log.js';
+import type { Exchange } from '../broker/exchange.js';
+import type { MessageCounters } from '../broker/message-stats.js';
+import type { Queue } from '../broker/queue.js';
 
 /** What the management plane needs of an AMQP channel (the server's Channel satisfies it). */
 export interface ChannelView {
@@ -16,6 +19,12 @@ export interface ChannelView {
     globalPrefetchCount: number;
     confirm: boolean;
     transactional: boolean;
+  };
+  /** Message counters by exchange and by queue (the server's ChannelStats). */
+  readonly stats: {
+    totals(): MessageCounters;
+    readonly exchanges: ReadonlyMap<Exchange, { publish: number; confirm: number; returnUnroutable: number; dropUnroutable: number; readonly routed: ReadonlyMap<Queue, { n: number }> }>;
+    readonly queues: ReadonlyMap<Queue, MessageCounters>;
   };
 }
 
@@ -32,6 +41,9 @@ export interface ConnectionView {
   readonly heartbeat: number;
   readonly connectedAt: number;
   readonly socket: { remoteAddress?: string; remotePort?: number; localAddress?: string; localPort?: number; bytesRead: number; bytesWritten: number };
+  /** Socket reads and writes (recv_cnt, send_cnt). */
+  readonly recvCnt: number;
+  readonly sendCnt: number;
   close(code: number, text: string): void;
 }
 

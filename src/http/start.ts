@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { ManagementContext } from './context.js';
 import { closeHttp, createManagementServer, listenHttp } from './server.js';
+import { createMetricsServer } from './prometheus/server.js';
 
 export interface Management {
   readonly httpPort: number | null;
@@ -11,16 +12,17 @@ export interface Management {
 /** Starts the management API and the Prometheus endpoint on the ports asked for (null: off). */
 export async function startManagement(ctx: ManagementContext, httpPort: number | null, metricsPort: number | null, host: string): Promise<Management> {
   const servers: Server[] = [];
-  let boundHttp: number | null = null;
-  let boundMetrics: number | null = null;
-  if (httpPort !== null) {
-    const server = createManagementServer(ctx);
-    boundHttp = await listenHttp(server, httpPort, host);
+  const start = async (protocol: 'http' | 'prometheus', port: number | null, create: (ctx: ManagementContext) => Server) => {
+    if (port === null) return null;
+    const server = create(ctx);
+    const bound = await listenHttp(server, port, host);
     servers.push(server);
-    ctx.listeners.push({ protocol: 'http', port: boundHttp, host });
-    ctx.log.info('listening', { protocol: 'http', host, port: boundHttp });
-  }
-  void metricsPort;
+    ctx.listeners.push({ protocol, port: bound, host });
+    ctx.log.info('listening', { protocol, host, port: bound });
+    return bound;
+  };
+  const boundHttp = await start('http', httpPort, createManagementServer);
+  const boundMetrics = await start('prometheus', metricsPort, createMetricsServer);
   return {
     httpPort: boundHttp,
     metricsPort: boundMetrics,

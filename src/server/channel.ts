@@ -21,6 +21,8 @@ import { encodeProperties } from '../broker/message-properties.js';
 import { Authorizer } from '../auth/authorization.js';
 import { exchangeTypes } from '../broker/exchanges/exchange-types.js';
 import { ConfirmTracker } from './confirm-tracker.js';
+import { ChannelStats } from './channel-stats.js';
+import type { ExchangeFlow } from './channel-stats.js';
 import type { Persistence } from '../store/persistence.js';
 
 /** A message delivered on this channel and not yet acknowledged. */
@@ -71,10 +73,15 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   /** Smallest consumer timeout of the queues consumed or fetched from here (ms). */
   private shortestTimeout = Infinity;
 
+  /** Message counters (management message_stats, Prometheus). */
+  readonly stats: ChannelStats;
+
   constructor(
     readonly connection: Connection,
     readonly id: number,
-  ) {}
+  ) {
+    this.stats = new ChannelStats(connection.vhost!);
+  }
 
   /** Read-only figures for the management API (listings of channels and consumers). */
   get info() {
@@ -112,6 +119,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     if (this.state === 'new') {
       if (m.id !== MethodId.ChannelOpen) throw amqpError(ReplyCode.ChannelError, "expected 'channel.open'").withMethod(m.id);
       this.state = 'open';
+      this.connection.ctx.broker.counters.channelsOpened++;
       this.connection.channels.set(this.id, this);
       this.send({ id: MethodId.ChannelOpenOk });
       return;
@@ -427,6 +435,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
 
   deliver(c: Consumer, message: Message, redelivered: boolean, properties = message.properties): void {
     const deliveryTag = this.nextDeliveryTag++;
+    this.stats.delivered(c.queue, c.noAck, redelivered);
     if (!c.noAck) {
       this.unacked.set(deliveryTag, { queue: c.queue, message, consumer: c, at: Date.now() });
       this.consumerUnacked++;
@@ -522,9 +531,11 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     const q = this.vhost.queue(this.queueName(queueName), this.connection);
     const got = q.get(noAck);
     if (!got) {
+      this.stats.gotEmpty(q);
       this.send({ id: MethodId.BasicGetEmpty });
       return;
     }
+    this.stats.got(q, noAck, got.redelivered);
     const deliveryTag = this.nextDeliveryTag++;
     if (!noAck) {
       this.noteTimeout(q);
@@ -589,6 +600,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         this.consumerUnacked--;
       }
       if (how === 'ack') {
+        this.stats.acked(u.queue);
         u.queue.settled(u.message);
       } else {
         let list = byQueue.get(u.queue);
@@ -644,9 +656,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
 
     if (exchange === v.defaultExchange && m.routingKey.startsWith(REPLY_TO_PREFIX)) {
       const receiver = this.connection.ctx.directReply.lookup(m.routingKey);
+      const flow = this.stats.received(exchange, seq !== 0);
       if (receiver) receiver.receiveReply(m.exchange, m.routingKey, properties, body);
       else if (m.mandatory) this.returnMessage(message);
-      if (seq) this.confirms!.settle(seq, true);
+      if (seq) this.confirm(seq, flow, true);
       return;
     }
 
@@ -654,10 +667,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       // Held until its x-delay passes, then routed (the plugin makes no mandatory returns either).
       const held = v.delay(exchange, message, routingKeys, headers);
       if (held !== 'no') {
+        const flow = this.stats.received(exchange, seq !== 0);
         if (seq === 0) return;
-        if (held === 'held') return this.confirms!.settle(seq, true);
-        const confirms = this.confirms!;
-        return this.persistence!.afterDurable((err) => confirms.settle(seq, !err));
+        if (held === 'held') return this.confirm(seq, flow, true);
+        return this.persistence!.afterDurable((err) => this.confirm(seq, flow, !err));
       }
     }
 
@@ -668,13 +681,19 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       return;
     }
     const stored = this.persistence?.storeMessage(message, queues) ?? false;
+    const flow = this.stats.routed(exchange, queues, m.mandatory, seq !== 0);
     const accepted = this.deliverRouted(message, queues, m.mandatory);
     if (seq === 0) return;
     // A queue refusing the message (x-overflow reject-publish) makes it a nack.
-    if (!accepted || !stored) return this.confirms!.settle(seq, accepted);
+    if (!accepted || !stored) return this.confirm(seq, flow, accepted);
     // A stored message is confirmed only once the fdatasync covering it has completed.
-    const confirms = this.confirms!;
-    this.persistence!.afterDurable((err) => confirms.settle(seq, !err));
+    this.persistence!.afterDurable((err) => this.confirm(seq, flow, !err));
+  }
+
+  /** Settles a publish in confirm mode (basic.ack or basic.nack), counting the acks. */
+  private confirm(seq: number, flow: ExchangeFlow, ack: boolean): void {
+    if (ack && this.state === 'open') this.stats.confirmed(flow);
+    this.confirms?.settle(seq, ack);
   }
 
   private get persistence(): Persistence | null {
@@ -711,6 +730,8 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     let stored = false;
     for (const p of tx.publishes) {
       if (this.persistence?.storeMessage(p.message, p.queues)) stored = true;
+      const exchange = this.vhost.exchanges.get(p.message.exchange);
+      if (exchange !== undefined) this.stats.routed(exchange, p.queues, p.mandatory, false);
       this.deliverRouted(p.message, p.queues, p.mandatory);
     }
     for (const [how, deliveries] of tx.settlements<Unacked>()) this.settle(deliveries, how);
@@ -746,6 +767,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   /** Cancels consumers and requeues unacknowledged messages (channel or connection closing). */
   release(): void {
     if (this.state === 'closing') return;
+    if (this.state === 'open') this.connection.ctx.broker.counters.channelsClosed++;
     this.state = 'closing';
     if (this.timeoutTimer !== null) clearTimeout(this.timeoutTimer);
     this.timeoutTimer = null;

@@ -55,6 +55,8 @@ export class Connection {
   /** The client has published: a resource alarm stops reading from it. */
   private publisher = false;
   private readPaused = false;
+  /** Socket reads (RabbitMQ's recv_cnt). */
+  recvCnt = 0;
 
   constructor(
     readonly socket: Socket,
@@ -85,6 +87,11 @@ export class Connection {
     this.log.debug('connection_accepted');
   }
 
+  /** Socket writes (RabbitMQ's send_cnt). */
+  get sendCnt(): number {
+    return this.writer.writes;
+  }
+
   get isOpen(): boolean {
     return this.state === 'opened';
   }
@@ -103,6 +110,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastReceived = Date.now();
+    this.recvCnt++;
     try {
       if (this.state === 'header') {
         chunk = this.readProtocolHeader(chunk);
@@ -326,6 +334,7 @@ export class Connection {
     }
     this.vhost = vhost;
     this.state = 'opened';
+    this.ctx.broker.counters.connectionsOpened++;
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.writer.method(0, { id: MethodId.ConnectionOpenOk });
@@ -480,6 +489,11 @@ export class Connection {
       this.clearTimers();
     } else {
       this.log.debug('connection_closed');
+    }
+    if (this.vhost !== null) {
+      this.ctx.broker.counters.connectionsClosed++;
+      this.vhost.closedTraffic.recvOct += this.socket.bytesRead;
+      this.vhost.closedTraffic.sendOct += this.socket.bytesWritten;
     }
     this.onGone(this);
   }

@@ -46,7 +46,9 @@ async function waitForPort(port: number, child: ChildProcess, ms = 15000): Promi
 
 export async function startChildBroker(dataDir: string, port?: number, extraArgs: string[] = []): Promise<ChildBroker> {
   const p = port ?? (await freePort());
-  const child = spawn(process.execPath, [cli, '--amqp-port', String(p), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warning', ...extraArgs], {
+  // HTTP and metrics on free ports: the defaults (15672, 15692) may be taken by another run.
+  const args = ['--amqp-port', String(p), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warning', '--http-port', '0', '--metrics-port', '0'];
+  const child = spawn(process.execPath, [cli, ...args, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

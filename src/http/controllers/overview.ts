@@ -1,10 +1,10 @@
-import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { ManagementContext } from '../context.js';
 import { nodeName } from '../context.js';
 import type { Router } from '../router.js';
 import { canSeeVhost } from '../auth.js';
 import { httpErrors } from '../errors.js';
+import { fdUsed } from '../node-resources.js';
 
 const exchangeTypes = [
   ['direct', 'AMQP direct exchange, as per the AMQP specification'],
@@ -12,15 +12,6 @@ const exchangeTypes = [
   ['headers', 'AMQP headers exchange, as per the AMQP specification'],
   ['topic', 'AMQP topic exchange, as per the AMQP specification'],
 ].map(([name, description]) => ({ name, description, enabled: true }));
-
-/** Open file descriptors of this process (Linux); null where /proc is not available. */
-function fdUsed(): number | null {
-  try {
-    return readdirSync('/proc/self/fd').length;
-  } catch {
-    return null;
-  }
-}
 
 export function listenersJson(ctx: ManagementContext) {
   return ctx.listeners.map((l) => ({ node: nodeName, protocol: l.protocol, ip_address: l.host, port: l.port, socket_opts: {} }));
