@@ -13,6 +13,7 @@ import { startReplicationFollower, startReplicationLeader } from '../../src/clus
 import type { ReplicationFollowerHandle, ReplicationLeaderHandle } from '../../src/cluster/replication/index.js';
 import { waitFor, within } from '../support/clients.js';
 import { assertSameFiles } from '../support/replication.js';
+import { listReplicated } from '../../src/cluster/replication/manifest.js';
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `warren-repl-${name}-`));
 const cleanups: (() => Promise<void>)[] = [];
@@ -127,6 +128,61 @@ describe('replication: leader streams its data directory to followers', () => {
     const policy = await (await api(promoted, 'GET', '/api/policies/%2F/repl-ttl')).json() as { definition: Record<string, unknown> };
     assert.deepEqual(policy.definition, { 'message-ttl': 3_600_000 });
     assert.equal((await api(promoted, 'GET', '/api/vhosts/repl-vhost')).status, 200);
+    await promoted.close();
+  });
+
+  test('segment recycling and compaction reach the followers; a promoted follower has exactly the live messages', async () => {
+    const leaderDir = tmp('leader-recycle');
+    const followerDir = tmp('f-recycle');
+    const repl = await startReplicationLeader({ dataDir: leaderDir, host: '127.0.0.1', port: 0, epoch: 1 });
+    cleanups.push(() => repl.close());
+    const follower = startReplicationFollower({ dataDir: followerDir, nodeId: 'r1', leaderAddress: { host: '127.0.0.1', port: repl.port }, epoch: 1 });
+    cleanups.push(() => follower.close());
+    await within(follower.caughtUp, 10_000, 'caught up');
+    repl.setIsr(['r1']);
+    const broker = await startBroker({ port: 0, host: '127.0.0.1', logLevel: 'error', dataDir: leaderDir, replication: repl.storeTap });
+    cleanups.push(() => broker.close());
+    const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.port}`);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('keep', { durable: true });
+    await ch.assertQueue('churn', { durable: true });
+    // One long-lived message at the start of the first segment, then ~26 MiB that is consumed.
+    ch.sendToQueue('keep', Buffer.from('long-lived'), { persistent: true });
+    const big = Buffer.alloc(100 * 1024, 'c');
+    for (let i = 0; i < 260; i++) ch.sendToQueue('churn', big, { persistent: true });
+    await ch.waitForConfirms();
+    const consumer = await conn.createChannel();
+    await consumer.prefetch(50);
+    let acked = 0;
+    await consumer.consume('churn', (m) => {
+      if (!m) return;
+      consumer.ack(m);
+      acked++;
+    });
+    await waitFor(() => acked === 260, 20_000, 'churn consumed');
+    // Confirmed publishes after the acks let the store recycle and compact, and act as a barrier.
+    for (let i = 0; i < 3; i++) {
+      ch.sendToQueue('keep', Buffer.from(`late-${i}`), { persistent: true });
+      await ch.waitForConfirms();
+    }
+    await waitFor(() => repl.followers()[0].lagBytes === 0, 10_000, 'follower acked');
+    const segments = (dir: string) => listReplicated(dir).filter((f) => f.path.startsWith('msgs/')).map((f) => f.path);
+    assert.ok(!segments(leaderDir).includes('msgs/0000000001.seg'), 'the first segment was compacted away on the leader');
+    assertSameFiles(leaderDir, followerDir);
+
+    await repl.close();
+    await conn.close().catch(() => {});
+    await broker.close();
+    await follower.close();
+    const promoted = await startBroker({ port: 0, host: '127.0.0.1', logLevel: 'error', dataDir: followerDir });
+    cleanups.push(() => promoted.close());
+    const c2 = await amqp.connect(`amqp://guest:guest@127.0.0.1:${promoted.port}`);
+    const ch2 = await c2.createChannel();
+    assert.equal((await ch2.checkQueue('churn')).messageCount, 0, 'no acknowledged message comes back');
+    const kept: string[] = [];
+    for (let m = await ch2.get('keep', { noAck: true }); m; m = await ch2.get('keep', { noAck: true })) kept.push(m.content.toString());
+    assert.deepEqual(kept, ['long-lived', 'late-0', 'late-1', 'late-2']);
+    await c2.close();
     await promoted.close();
   });
 });

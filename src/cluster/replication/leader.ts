@@ -128,20 +128,27 @@ export class ReplicationLeader implements StoreTap {
   // --- StoreTap ------------------------------------------------------------------------------
 
   append(path: string, offset: number, data: Buffer): void {
+    if (this.removed.size > 0) this.removed.delete(path);
     this.emit({ type: Frame.Append, path, offset, data }, data.length + 1);
   }
 
   truncate(path: string, size: number): void {
+    if (this.removed.size > 0) this.removed.delete(path);
     this.emit({ type: Frame.Truncate, path, size }, 1);
   }
 
   rename(from: string, to: string): void {
+    if (this.removed.size > 0) this.removed.delete(to);
     this.emit({ type: Frame.Rename, path: from, to }, 1);
   }
 
   remove(path: string): void {
+    // The store unlinks in the thread pool: until that is done the file is still listed, and a
+    // catch-up must not hand it out again (an old segment coming back would revive acked messages).
+    this.removed.add(path);
     this.emit({ type: Frame.Remove, path }, 1);
   }
+  private readonly removed = new Set<string>();
 
   whenReplicated(done: (err?: Error) => void): void {
     if (this.closed) return done(new Error('replication stopped'));
@@ -310,12 +317,32 @@ export class ReplicationLeader implements StoreTap {
     this.links.set(link.nodeId, link);
     link.state = 'syncing';
     link.syncPos = this.position;
-    const files = listReplicated(this.opts.dataDir).map((f) => ({ ...f, fd: openSync(join(this.opts.dataDir, f.path), 'r') }));
+    const files = this.openFiles();
     this.transfer(link, manifest, files)
       .catch((err: Error) => this.drop(link, `catch-up failed: ${err.message}`))
       .finally(() => {
         for (const f of files) closeSync(f.fd);
       });
+  }
+
+  /** Opens every replicated file that exists and has not been removed by the store. */
+  private openFiles(): { path: string; size: number; fd: number }[] {
+    const listed = new Set<string>();
+    const files: { path: string; size: number; fd: number }[] = [];
+    for (const f of listReplicated(this.opts.dataDir)) {
+      listed.add(f.path);
+      if (this.removed.has(f.path)) continue;
+      try {
+        files.push({ ...f, fd: openSync(join(this.opts.dataDir, f.path), 'r') });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          for (const o of files) closeSync(o.fd);
+          throw err;
+        }
+      }
+    }
+    for (const path of this.removed) if (!listed.has(path)) this.removed.delete(path); // unlinked by now
+    return files;
   }
 
   private async transfer(link: FollowerLink, manifest: Manifest, files: { path: string; size: number; fd: number }[]): Promise<void> {
