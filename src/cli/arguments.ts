@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseRabbitmqConf } from '../config/rabbitmq-conf.js';
 import type { BrokerOptions } from '../server/options.js';
+import { clusterEnv, clusterFlags, setClusterSetting } from '../config/cluster-conf.js';
 
 export interface StartupConfig {
   options: Partial<BrokerOptions>;
@@ -36,6 +37,7 @@ function set(into: Partial<BrokerOptions>, key: keyof BrokerOptions, value: stri
  */
 export function resolveStartupConfig(argv: string[], env: NodeJS.ProcessEnv): StartupConfig {
   const flags: Partial<BrokerOptions> = {};
+  const clusterFlagValues: Partial<BrokerOptions> = {};
   let configFile = env.WARREN_CONFIG;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -45,6 +47,9 @@ export function resolveStartupConfig(argv: string[], env: NodeJS.ProcessEnv): St
     if (name === '--config') {
       if (value === undefined) throw new ConfigError('--config needs a file');
       configFile = value;
+    } else if (clusterFlags[name]) {
+      if (value === undefined) throw new ConfigError(`${name} needs a value`);
+      setClusterSetting(clusterFlagValues, clusterFlags[name], value, name);
     } else if (flagNames[name]) {
       if (value === undefined) throw new ConfigError(`${name} needs a value`);
       set(flags, flagNames[name], value, name);
@@ -68,7 +73,15 @@ export function resolveStartupConfig(argv: string[], env: NodeJS.ProcessEnv): St
     const v = env[name];
     if (v !== undefined && v !== '') set(fromEnv, key, v, name);
   }
-  return { options: { ...fromFile.options, ...fromEnv, ...flags }, unknownKeys: fromFile.unknownKeys, configFile };
+  const fromEnvCluster: Partial<BrokerOptions> = {};
+  for (const [name, setting] of Object.entries(clusterEnv)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setClusterSetting(fromEnvCluster, setting, v, name);
+  }
+  const cluster = fromFile.options.cluster || fromEnvCluster.cluster || clusterFlagValues.cluster
+    ? { ...fromFile.options.cluster, ...fromEnvCluster.cluster, ...clusterFlagValues.cluster }
+    : undefined;
+  return { options: { ...fromFile.options, ...fromEnv, ...flags, ...(cluster ? { cluster } : {}) }, unknownKeys: fromFile.unknownKeys, configFile };
 }
 
 export class HelpRequested extends Error {}
@@ -85,6 +98,14 @@ Options (flags override WARREN_* environment variables, which override the confi
   --config FILE      rabbitmq.conf-style configuration file (env WARREN_CONFIG)
   --host ADDR        listen address (default :: — all interfaces)
   --log-level L      debug | info | warning | error | none
+
+Cluster mode (on etcd; without endpoints Warren runs as a single node):
+  --cluster-etcd URLS       etcd endpoints, comma-separated (env WARREN_CLUSTER_ETCD)
+  --cluster-name NAME       etcd key prefix /warren/NAME/ (default warren; env WARREN_CLUSTER_NAME)
+  --node-name NAME          this node's name (default warren@HOSTNAME; env RABBITMQ_NODENAME)
+  --advertise-host HOST     address other nodes use for this one (env WARREN_ADVERTISE_HOST)
+  --replication-port P      replication listener (default 5679; env WARREN_REPLICATION_PORT)
+  --lease-ttl SECONDS       etcd lease TTL (default 5; env WARREN_LEASE_TTL)
 
 RABBITMQ_DEFAULT_USER, RABBITMQ_DEFAULT_PASS and RABBITMQ_DEFAULT_VHOST are honoured.
 `;

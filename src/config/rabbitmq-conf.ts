@@ -2,8 +2,10 @@ import type { BrokerOptions } from '../server/options.js';
 import type { LogLevel } from '../log.js';
 import type { TlsOptions } from '../server/tls-listener.js';
 
-/** A configuration problem that must stop the start, naming the offending key. */
-export class ConfigError extends Error {}
+import { ConfigError } from './config-error.js';
+import { clusterKeys, clusterListKey } from './cluster-conf.js';
+
+export { ConfigError };
 
 type Apply = (value: string, key: string, into: Partial<BrokerOptions>) => void;
 
@@ -87,6 +89,7 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     },
     doc: 'debug | info | warning | error | none (info)',
   },
+  ...clusterKeys,
 };
 
 const units: Record<string, number> = {
@@ -133,7 +136,7 @@ export function parseRabbitmqConf(text: string): ParsedConfig {
     if (eq < 0) throw new ConfigError(`line ${i + 1}: expected 'key = value', got '${line}'`);
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    const entry = supportedKeys[key] ?? (key.startsWith('loopback_users.') ? loopbackUser : undefined);
+    const entry = supportedKeys[key] ?? (key.startsWith('loopback_users.') ? loopbackUser : clusterListKey(key));
     if (!entry) unknownKeys.push(key);
     else entry.apply(value, key, options);
   });

@@ -2,6 +2,7 @@ import type { LogLevel } from '../log.js';
 import type { UserStore } from '../auth/user-store.js';
 import type { TlsOptions } from './tls-listener.js';
 import type { StoreTap } from '../store/store-tap.js';
+import type { ClusterOptions } from '../cluster/cluster-options.js';
 
 /** Everything that can be set when starting a broker; every field has a default. */
 export interface BrokerOptions {
@@ -55,6 +56,11 @@ export interface BrokerOptions {
    * null (default): single node, nothing changes. Needs dataDir.
    */
   replication: StoreTap | null;
+  /**
+   * Cluster mode (cluster_formation.etcd.*): read by the `warren` command, which then starts a
+   * cluster node (src/cluster/cluster-node.ts) instead of a lone broker. null: single node.
+   */
+  cluster: Partial<ClusterOptions> | null;
 }
 
 export const defaultOptions: BrokerOptions = {
@@ -79,6 +85,7 @@ export const defaultOptions: BrokerOptions = {
   consumerTimeout: 1_800_000,
   logLevel: 'info',
   replication: null,
+  cluster: null,
 };
 
 export interface RunningBroker {

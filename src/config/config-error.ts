@@ -1,0 +1,2 @@
+/** A configuration problem that must stop the start, naming the offending key. */
+export class ConfigError extends Error {}
