@@ -3,6 +3,8 @@
 import { Logger } from '../log.js';
 import { ConfigError } from '../config/rabbitmq-conf.js';
 import { startBroker } from '../server/start.js';
+import { ClusterNode } from '../cluster/cluster-node.js';
+import { clusterDefaults } from '../cluster/cluster-options.js';
 import { HelpRequested, resolveStartupConfig, usage } from './arguments.js';
 
 async function main(): Promise<void> {
@@ -25,7 +27,11 @@ async function main(): Promise<void> {
   const dataDir = config.options.dataDir ?? './data';
   const httpPort = config.options.httpPort ?? 15672;
   const metricsPort = config.options.metricsPort ?? 15692;
-  const broker = await startBroker({ ...config.options, dataDir, httpPort, metricsPort });
+  const cluster = config.options.cluster;
+  if (cluster && !cluster.endpoints?.length) throw new Error('cluster settings given but no etcd endpoints (cluster_formation.etcd.endpoints)');
+  const broker = cluster
+    ? await ClusterNode.start({ ...config.options, dataDir, httpPort, metricsPort }, { ...clusterDefaults(), ...cluster, endpoints: cluster.endpoints! })
+    : await startBroker({ ...config.options, dataDir, httpPort, metricsPort });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -12,7 +12,8 @@ import { TcpProxy, parseAddress } from './tcp-proxy.js';
 import { ClusterHttp } from './cluster-http.js';
 import type { ClusterNodeView } from './cluster-http.js';
 import type { ClusterOptions } from './cluster-options.js';
-import type { Replication, ReplicationFollowerHandle, ReplicationLeaderHandle } from './replication-contract.js';
+import { startReplicationFollower, startReplicationLeader } from './replication/index.js';
+import type { ReplicationFollowerHandle, ReplicationLeaderHandle } from './replication/index.js';
 
 /** Milliseconds an in-sync follower may leave data unacknowledged before it is dropped from the ISR. */
 const LAG_TIMEOUT = 2000;
@@ -20,8 +21,13 @@ const LAG_TIMEOUT = 2000;
 export type Role = 'starting' | 'follower' | 'leader' | 'stopped';
 
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  const done = () => {
+    clearTimeout(t);
+    signal?.removeEventListener('abort', done);
+    resolve();
+  };
+  const t = setTimeout(done, ms);
+  signal?.addEventListener('abort', done, { once: true });
 });
 
 /**
@@ -58,7 +64,6 @@ export class ClusterNode {
   constructor(
     private readonly options: BrokerOptions & { dataDir: string },
     private readonly cluster: ClusterOptions,
-    private readonly replication: Replication,
   ) {
     this.log = new Logger(options.logLevel, { node: cluster.nodeName });
     this.nodeId = loadNodeId(options.dataDir);
@@ -75,8 +80,8 @@ export class ClusterNode {
   }
 
   /** Starts the node: HTTP front, client proxy, leader watch, then the election loop. */
-  static async start(options: Partial<BrokerOptions> & { dataDir: string }, cluster: ClusterOptions, replication: Replication): Promise<ClusterNode> {
-    const node = new ClusterNode({ ...defaultOptions, ...options }, cluster, replication);
+  static async start(options: Partial<BrokerOptions> & { dataDir: string }, cluster: ClusterOptions): Promise<ClusterNode> {
+    const node = new ClusterNode({ ...defaultOptions, ...options }, cluster);
     await node.begin();
     return node;
   }
@@ -184,7 +189,7 @@ export class ClusterNode {
     // A new leader starts with itself as the only in-sync replica and re-admits followers as
     // they catch up with it: a follower of the old leader may hold bytes this one never had.
     if (!(await this.coord.writeIsr(key, [this.nodeId]))) throw new Error('fenced off before leading');
-    const replication = await this.replication.startLeader({
+    const replication = await startReplicationLeader({
       dataDir: this.options.dataDir, host: this.options.host, port: this.cluster.replicationPort, epoch: Number(epoch), nodeId: this.nodeId, lagTimeout: LAG_TIMEOUT,
     });
     replication.setIsr([]);
@@ -192,7 +197,7 @@ export class ClusterNode {
     this.proxy = null;
     let broker: RunningBroker;
     try {
-      broker = await startBroker({ ...this.options, httpPort: this.options.httpPort === null ? null : 0, ...({ replication: replication.storeTap } as object) });
+      broker = await startBroker({ ...this.options, httpPort: this.options.httpPort === null ? null : 0, replication: replication.storeTap });
     } catch (err) {
       await replication.close();
       throw err;
@@ -317,10 +322,10 @@ export class ClusterNode {
   }
 
   private async follow(leader: { key: LeaderKey; info: NodeInfo } | null): Promise<void> {
-    await this.stopFollowing();
+    await this.closeReplica();
     if (!leader || this.leading || this.stop.signal.aborted) return;
     try {
-      const handle = await this.replication.startFollower({
+      const handle = startReplicationFollower({
         dataDir: this.options.dataDir, nodeId: this.nodeId, leaderAddress: parseAddress(leader.info.replication), epoch: Number(leader.key.rev),
       });
       const f = { handle, epoch: leader.key.rev, caughtUp: false };
@@ -334,8 +339,13 @@ export class ClusterNode {
     }
   }
 
+  /** Waits for a pending change of leader to settle, then closes the replica. */
   private async stopFollowing(): Promise<void> {
     await this.followerChange;
+    await this.closeReplica();
+  }
+
+  private async closeReplica(): Promise<void> {
     const f = this.follower;
     this.follower = null;
     if (f) await f.handle.close().catch(() => undefined);

@@ -49,6 +49,7 @@ export async function startEtcdCluster(n = 3): Promise<EtcdCluster> {
       clientUrl,
       get process() { return proc; },
       async start() {
+        if (proc) return;
         proc = spawn('etcd', [
           '--name', `e${i}`, '--data-dir', join(base, `e${i}`),
           '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
