@@ -44,10 +44,10 @@ describe('etcd coordination', () => {
     assert.equal(no.ranges[0][0].value, 'two');
   });
 
-  it('keeps a lease alive from a worker thread while the main event loop is blocked past the TTL', async () => {
-    const lease = await LeaseKeeper.grant(client, 2, 500);
+  it('keeps a lease (TTL 5 s) alive from a worker thread while the main event loop is blocked for 6.5 s', async () => {
+    const lease = await LeaseKeeper.grant(client, 5);
     await client.put('/t/leased', 'x', lease.id);
-    const until = Date.now() + 3500;
+    const until = Date.now() + 6500;
     while (Date.now() < until) { /* a busy main thread: no timers, no I/O callbacks */ }
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(lease.valid(), true, 'the worker renewed the lease meanwhile');
