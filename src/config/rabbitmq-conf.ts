@@ -51,8 +51,8 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
   },
   'listeners.ssl.default': { apply: port((o, n) => (o.tlsPort = n)), doc: 'AMQPS (TLS) listener port (none; normally 5671)' },
   'ssl_options.cacertfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), cacertfile: s })), doc: 'CA bundle for verifying client certificates' },
-  'ssl_options.certfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), certfile: s })), doc: "the server's certificate (PEM)" },
-  'ssl_options.keyfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), keyfile: s })), doc: "the server's private key (PEM)" },
+  'ssl_options.certfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), certfile: s })), doc: "the server's certificate, a PEM file" },
+  'ssl_options.keyfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), keyfile: s })), doc: "the server's private key, a PEM file" },
   'ssl_options.verify': {
     apply: (value, key, into) => {
       if (value !== 'verify_peer' && value !== 'verify_none') throw new ConfigError(`${key}: expected verify_peer or verify_none, got '${value}'`);
@@ -109,7 +109,8 @@ function tlsOf(o: Partial<BrokerOptions>): TlsOptions {
 }
 
 /** loopback_users.USER = true | false: USER may connect only from localhost, or from anywhere. */
-const loopbackUser = {
+export const loopbackUser = {
+  pattern: 'loopback_users.USER',
   apply: ((value, key, into) => {
     if (value !== 'true' && value !== 'false') throw new ConfigError(`${key}: expected true or false, got '${value}'`);
     const user = key.slice('loopback_users.'.length);

@@ -33,7 +33,8 @@ export interface Route {
  * vhost named '/' travels as '%2F' and never splits the path, as in RabbitMQ's API.
  */
 export class Router {
-  private readonly routes: Route[] = [];
+  /** Every route, in registration order (the OpenAPI document, src/http/openapi.ts, is built from it). */
+  readonly routes: Route[] = [];
 
   add(method: Method, path: string, access: Access, handle: Route['handle']): this {
     this.routes.push({ method, segments: path.split('/').filter(Boolean), access, handle });

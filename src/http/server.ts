@@ -6,6 +6,7 @@ import type { ManagementContext } from './context.js';
 import { HttpError, httpErrors } from './errors.js';
 import { Router } from './router.js';
 import type { Method } from './router.js';
+import { registerApiDocs } from './controllers/api-docs.js';
 import { registerBindings } from './controllers/bindings.js';
 import { registerConnections } from './controllers/connections.js';
 import { registerDefinitions } from './controllers/definitions.js';
@@ -36,6 +37,7 @@ export function managementRouter(ctx: ManagementContext): Router {
   registerConnections(router, ctx);
   registerHealth(router, ctx);
   registerDefinitions(router, ctx);
+  registerApiDocs(router, ctx);
   return router;
 }
 

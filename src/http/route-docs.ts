@@ -1,0 +1,135 @@
+/**
+ * What each management API route does, for the OpenAPI document (src/http/openapi.ts, served at
+ * /api/docs and committed as docs/openapi.json). Kept apart from the controllers so that they stay
+ * about behaviour. Keyed by "METHOD path" exactly as the route is registered; a route missing here
+ * still appears in the document, marked undocumented (`npm run gen:docs` lists such routes).
+ */
+export interface RouteDoc {
+  summary: string;
+  /** Query parameters the route reads, with what they do. */
+  query?: Record<string, string>;
+  /** An example request body (PUT/POST). */
+  body?: unknown;
+}
+
+/** Descriptions of path parameters, by name. */
+export const pathParameterDocs: Record<string, string> = {
+  vhost: "virtual host name, percent-encoded (the default vhost '/' is %2F)",
+  name: 'object name, percent-encoded',
+  user: 'user name',
+  node: 'node name, as in GET /api/nodes',
+  component: "runtime parameter component, e.g. 'federation-upstream' or 'shovel'",
+  source: 'source exchange name',
+  dest: 'destination queue or exchange name',
+  props: "a binding's properties_key, as returned in its listing",
+};
+
+const exchangeBody = { type: 'topic', durable: true, auto_delete: false, internal: false, arguments: {} };
+const queueBody = { durable: true, auto_delete: false, arguments: { 'x-queue-type': 'quorum' } };
+const bindingBody = { routing_key: 'video.#', arguments: {} };
+
+export const routeDocs: Record<string, RouteDoc> = {
+  'GET /api/overview': { summary: 'Broker overview: versions, node, listeners, object totals, queued message totals' },
+  'GET /api/whoami': { summary: 'The authenticated user and its tags' },
+  'GET /api/nodes': { summary: 'The nodes (Warren: this node), with memory, disk and alarm state' },
+  'GET /api/nodes/:node': { summary: 'One node' },
+
+  'GET /api/vhosts': { summary: 'Virtual hosts the user may see' },
+  'GET /api/vhosts/:vhost': { summary: 'One virtual host' },
+  'PUT /api/vhosts/:vhost': { summary: 'Create a virtual host (the creating user gets full permissions on it)' },
+  'DELETE /api/vhosts/:vhost': { summary: 'Delete a virtual host and everything in it' },
+  'GET /api/vhosts/:vhost/permissions': { summary: 'Permissions of every user in a virtual host' },
+  'GET /api/vhosts/:vhost/connections': { summary: 'Connections to a virtual host' },
+  'GET /api/vhosts/:vhost/channels': { summary: 'Channels of connections to a virtual host' },
+
+  'GET /api/users': { summary: 'Users, with password hashes and tags' },
+  'GET /api/users/:user': { summary: 'One user' },
+  'PUT /api/users/:user': {
+    summary: 'Create or update a user: password (hashed by the broker) or password_hash + hashing_algorithm; tags comma-separated or a list',
+    body: { password: 's3cret', tags: 'administrator' },
+  },
+  'DELETE /api/users/:user': { summary: 'Delete a user' },
+  'GET /api/users/:user/permissions': { summary: "A user's permissions in every virtual host" },
+
+  'GET /api/permissions': { summary: 'All permissions' },
+  'GET /api/permissions/:vhost/:user': { summary: "A user's permissions in a virtual host" },
+  'PUT /api/permissions/:vhost/:user': { summary: 'Set configure/write/read permission regexes', body: { configure: '.*', write: '.*', read: '.*' } },
+  'DELETE /api/permissions/:vhost/:user': { summary: "Remove a user's permissions in a virtual host" },
+
+  'GET /api/policies': { summary: 'Policies of every virtual host' },
+  'GET /api/policies/:vhost': { summary: 'Policies of a virtual host' },
+  'GET /api/policies/:vhost/:name': { summary: 'One policy' },
+  'PUT /api/policies/:vhost/:name': {
+    summary: 'Create or replace a policy (applied at once to matching queues and exchanges)',
+    body: { pattern: '^orders\\.', definition: { 'max-length': 10000, 'dead-letter-exchange': 'dlx' }, priority: 1, 'apply-to': 'queues' },
+  },
+  'DELETE /api/policies/:vhost/:name': { summary: 'Delete a policy' },
+  'GET /api/operator-policies': { summary: 'Operator policies of every virtual host' },
+  'GET /api/operator-policies/:vhost': { summary: 'Operator policies of a virtual host' },
+  'GET /api/operator-policies/:vhost/:name': { summary: 'One operator policy' },
+  'PUT /api/operator-policies/:vhost/:name': {
+    summary: 'Create or replace an operator policy (limits that cap what users ask for)',
+    body: { pattern: '.*', definition: { 'max-length': 1000000 }, priority: 0, 'apply-to': 'queues' },
+  },
+  'DELETE /api/operator-policies/:vhost/:name': { summary: 'Delete an operator policy' },
+
+  'GET /api/parameters': { summary: 'Runtime parameters of every component' },
+  'GET /api/parameters/:component': { summary: 'Runtime parameters of a component' },
+  'GET /api/parameters/:component/:vhost': { summary: 'Runtime parameters of a component in a virtual host' },
+  'GET /api/parameters/:component/:vhost/:name': { summary: 'One runtime parameter' },
+  'PUT /api/parameters/:component/:vhost/:name': { summary: 'Set a runtime parameter', body: { value: { uri: 'amqp://upstream' } } },
+  'DELETE /api/parameters/:component/:vhost/:name': { summary: 'Clear a runtime parameter' },
+
+  'GET /api/exchanges': { summary: 'Exchanges of every virtual host the user may see' },
+  'GET /api/exchanges/:vhost': { summary: 'Exchanges of a virtual host' },
+  'GET /api/exchanges/:vhost/:name': { summary: "One exchange ('amq.default' is the default exchange)" },
+  'PUT /api/exchanges/:vhost/:name': { summary: 'Declare an exchange (406-style 400 if it exists with other properties)', body: exchangeBody },
+  'DELETE /api/exchanges/:vhost/:name': { summary: 'Delete an exchange', query: { 'if-unused': 'true: only if it has no bindings' } },
+  'GET /api/exchanges/:vhost/:name/bindings/source': { summary: 'Bindings from this exchange' },
+  'GET /api/exchanges/:vhost/:name/bindings/destination': { summary: 'Bindings to this exchange (exchange-to-exchange)' },
+
+  'GET /api/queues': { summary: 'Queues of every virtual host the user may see, with message and consumer counts' },
+  'GET /api/queues/:vhost': { summary: 'Queues of a virtual host' },
+  'GET /api/queues/:vhost/:name': { summary: 'One queue, with its consumers' },
+  'PUT /api/queues/:vhost/:name': { summary: 'Declare a queue', body: queueBody },
+  'DELETE /api/queues/:vhost/:name': {
+    summary: 'Delete a queue and its messages',
+    query: { 'if-unused': 'true: only if it has no consumers', 'if-empty': 'true: only if it has no messages' },
+  },
+  'DELETE /api/queues/:vhost/:name/contents': { summary: 'Purge a queue (delete its ready messages)' },
+  'GET /api/queues/:vhost/:name/bindings': { summary: "A queue's bindings, the default exchange's included" },
+
+  'GET /api/bindings': { summary: 'Bindings of every virtual host the user may see' },
+  'GET /api/bindings/:vhost': { summary: 'Bindings of a virtual host' },
+  'GET /api/bindings/:vhost/e/:source/q/:dest': { summary: 'Bindings from an exchange to a queue' },
+  'POST /api/bindings/:vhost/e/:source/q/:dest': { summary: 'Bind a queue to an exchange (Location: the new binding\'s properties_key)', body: bindingBody },
+  'GET /api/bindings/:vhost/e/:source/q/:dest/:props': { summary: 'One exchange-to-queue binding' },
+  'DELETE /api/bindings/:vhost/e/:source/q/:dest/:props': { summary: 'Delete an exchange-to-queue binding' },
+  'GET /api/bindings/:vhost/e/:source/e/:dest': { summary: 'Bindings from an exchange to an exchange' },
+  'POST /api/bindings/:vhost/e/:source/e/:dest': { summary: 'Bind an exchange to an exchange', body: bindingBody },
+  'GET /api/bindings/:vhost/e/:source/e/:dest/:props': { summary: 'One exchange-to-exchange binding' },
+  'DELETE /api/bindings/:vhost/e/:source/e/:dest/:props': { summary: 'Delete an exchange-to-exchange binding' },
+
+  'GET /api/connections': { summary: 'Client connections' },
+  'GET /api/connections/:name': { summary: 'One connection' },
+  'GET /api/connections/:name/channels': { summary: "A connection's channels" },
+  'DELETE /api/connections/:name': { summary: 'Close a connection (320 CONNECTION_FORCED; the X-Reason header becomes the reason)' },
+  'GET /api/channels': { summary: 'Channels, with prefetch, unacknowledged counts and modes' },
+  'GET /api/channels/:name': { summary: 'One channel' },
+  'GET /api/consumers': { summary: 'Consumers of every virtual host the user may see' },
+  'GET /api/consumers/:vhost': { summary: 'Consumers of a virtual host' },
+
+  'GET /api/definitions': { summary: 'Export the definitions (users, vhosts, permissions, policies, parameters, exchanges, queues, bindings) as RabbitMQ does' },
+  'GET /api/definitions/:vhost': { summary: 'Export the definitions of one virtual host' },
+  'POST /api/definitions': {
+    summary: 'Import definitions exported from RabbitMQ or Warren (objects are added or updated, nothing is deleted)',
+    body: { vhosts: [{ name: '/' }], queues: [{ name: 'orders', vhost: '/', durable: true, auto_delete: false, arguments: {} }] },
+  },
+  'POST /api/definitions/:vhost': { summary: 'Import definitions into one virtual host', body: { queues: [{ name: 'orders', durable: true, auto_delete: false, arguments: {} }] } },
+
+  'GET /api/health/checks/alarms': { summary: 'Health: 200 when no resource alarm is in effect, 503 otherwise' },
+  'GET /api/health/checks/local-alarms': { summary: 'Health: 200 when no local resource alarm is in effect, 503 otherwise' },
+  'GET /api/aliveness-test/:vhost': { summary: 'Declares a test queue, publishes to it and consumes the message back' },
+
+  'GET /api/docs': { summary: 'This document: the OpenAPI description of the management API, generated from the route table' },
+};
