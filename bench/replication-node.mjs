@@ -21,7 +21,7 @@ if (role === 'follower') {
 } else if (role === 'leader') {
   const [amqpPort, replPort, dataDir, count] = args;
   const repl = await startReplicationLeader({ dataDir, host: '127.0.0.1', port: Number(replPort), epoch: EPOCH, nodeId: 'leader' });
-  repl.onLagging((id) => console.error(`follower ${id} lagging`));
+  repl.onLagging((id) => console.error(`${new Date().toISOString()} follower ${id} lagging`, JSON.stringify(repl.followers().find((f) => f.nodeId === id))));
   const script = fileURLToPath(import.meta.url);
   const children = [];
   const ids = [];

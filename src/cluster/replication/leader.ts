@@ -401,7 +401,7 @@ export class ReplicationLeader implements StoreTap {
     if (this.links.get(link.nodeId) === link) {
       this.links.delete(link.nodeId);
       // An in-sync follower that is gone holds every confirm back: say so at once.
-      if (this.isr.has(link.nodeId)) this.reportLagging(link.nodeId, Date.now());
+      if (this.isr.has(link.nodeId) && !this.closed) this.reportLagging(link.nodeId, Date.now());
     }
   }
 
