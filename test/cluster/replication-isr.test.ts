@@ -90,5 +90,12 @@ describe('replication: confirms wait for the in-sync replicas', () => {
     assert.equal(lastConfirmed, false, 'no confirm while a disconnected follower is in the ISR');
     repl.setIsr(['c']);
     await waitFor(() => lastConfirmed, 10_000, 'confirm once b left the ISR');
+
+    // The leader stepping down drops its followers without reporting them lagging.
+    const reports = lagging.length;
+    await conn.close();
+    await broker.close();
+    await repl.close();
+    assert.equal(lagging.length, reports, 'no lag report from closing');
   });
 });
