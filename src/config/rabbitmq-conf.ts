@@ -45,6 +45,10 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     apply: integer(1, 2 ** 31 - 1, (o, n) => (o.consumerTimeout = n)),
     doc: 'milliseconds a delivery may stay unacknowledged before its channel is closed (1800000)',
   },
+  collect_statistics_interval: {
+    apply: integer(10, 3_600_000, (o, n) => (o.statsInterval = n)),
+    doc: 'milliseconds between samples of message rates for the management API (5000)',
+  },
   'disk_free_limit.absolute': {
     apply: (value, key, into) => (into.diskFreeLimit = parseBytes(value, key)),
     doc: 'publishers are blocked below this much free disk: bytes or 500MB, 2GB, ... (50MB)',

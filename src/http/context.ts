@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Exchange } from '../broker/exchange.js';
 import type { MessageCounters } from '../broker/message-stats.js';
 import type { Queue } from '../broker/queue.js';
+import type { StatsSampler } from './stats/sampler.js';
 
 /** What the management plane needs of an AMQP channel (the server's Channel satisfies it). */
 export interface ChannelView {
@@ -60,6 +61,8 @@ export interface ManagementContext {
   readonly dataDir: string | null;
   /** Listeners as bound (ports read back after binding port 0). */
   readonly listeners: { protocol: 'amqp' | 'http' | 'prometheus'; port: number; host: string }[];
+  /** Message rates and their history (sampled while the HTTP API runs). */
+  readonly stats: StatsSampler;
 }
 
 /** RabbitMQ names nodes name@host; Warren is always a single node. */

@@ -48,6 +48,8 @@ export interface BrokerOptions {
    * with 406 (per queue: x-consumer-timeout); null disables. Default 1_800_000 (30 minutes).
    */
   consumerTimeout: number | null;
+  /** collect_statistics_interval: ms between samples of the management API's message rates. */
+  statsInterval: number;
   logLevel: LogLevel;
   /**
    * Replication of the data directory (cluster mode): the leader's tap from
@@ -83,6 +85,7 @@ export const defaultOptions: BrokerOptions = {
   tls: null,
   sslCertLoginFrom: 'distinguished_name',
   consumerTimeout: 1_800_000,
+  statsInterval: 5000,
   logLevel: 'info',
   replication: null,
   cluster: null,

@@ -55,7 +55,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   const management = await startManagement({
     broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(), diskFreeLimit: options.diskFreeLimit,
     dataDir: options.dataDir, listeners: [{ protocol: 'amqp', port, host: options.host }],
-  }, options.httpPort, options.metricsPort, options.host);
+  }, options.httpPort, options.metricsPort, options.host, options.statsInterval);
 
   let closed = false;
   return {

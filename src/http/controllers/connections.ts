@@ -4,27 +4,31 @@ import { httpErrors } from '../errors.js';
 import type { Request, Router } from '../router.js';
 import { channelJson, channelName, connectionJson, consumerJson } from './present.js';
 import { vhostFor } from './shared.js';
+import { channelStats, connectionStats, statsView } from '../stats/stats-json.js';
+import type { ChannelView, ConnectionView } from '../context.js';
 
 /** /api/connections, /api/channels, /api/consumers: what clients are connected and doing. */
 export function registerConnections(router: Router, ctx: ManagementContext): void {
   // Administrators (and monitoring users) see everything; others their own connections.
+  const connectionOut = (req: Request) => (c: ConnectionView) => ({ ...connectionJson(c), ...connectionStats(statsView(ctx.stats, req.query), c) });
+  const channelOut = (req: Request, c: ConnectionView, ch: ChannelView) => ({ ...channelJson(c, ch), ...channelStats(statsView(ctx.stats, req.query), ch) });
   const visible = (req: Request) => [...ctx.connections].filter((c) =>
     c.user !== null && (isAdministrator(req.user) || req.user.tags.includes('monitoring') || c.user.name === req.user.name));
 
-  router.add('GET', '/api/connections', 'management', (req) => ({ status: 200, body: visible(req).map(connectionJson) }));
+  router.add('GET', '/api/connections', 'management', (req) => ({ status: 200, body: visible(req).map(connectionOut(req)) }));
   router.add('GET', '/api/vhosts/:vhost/connections', 'management', (req) => {
     vhostFor(ctx, req.user, req.params.vhost);
-    return { status: 200, body: visible(req).filter((c) => c.vhost?.name === req.params.vhost).map(connectionJson) };
+    return { status: 200, body: visible(req).filter((c) => c.vhost?.name === req.params.vhost).map(connectionOut(req)) };
   });
   const connection = (req: Request) => {
     const c = visible(req).find((x) => x.name === req.params.name);
     if (!c) throw httpErrors.notFound();
     return c;
   };
-  router.add('GET', '/api/connections/:name', 'management', (req) => ({ status: 200, body: connectionJson(connection(req)) }));
+  router.add('GET', '/api/connections/:name', 'management', (req) => ({ status: 200, body: connectionOut(req)(connection(req)) }));
   router.add('GET', '/api/connections/:name/channels', 'management', (req) => {
     const c = connection(req);
-    return { status: 200, body: [...c.channels.values()].map((ch) => channelJson(c, ch)) };
+    return { status: 200, body: [...c.channels.values()].map((ch) => channelOut(req, c, ch)) };
   });
   /** Closes the connection with 320 CONNECTION_FORCED; the X-Reason header becomes the reply text. */
   router.add('DELETE', '/api/connections/:name', 'management', (req) => {
@@ -39,7 +43,7 @@ export function registerConnections(router: Router, ctx: ManagementContext): voi
     const out = [];
     for (const c of visible(req)) {
       if (vhost !== undefined && c.vhost?.name !== vhost) continue;
-      for (const ch of c.channels.values()) out.push(channelJson(c, ch));
+      for (const ch of c.channels.values()) out.push(channelOut(req, c, ch));
     }
     return out;
   };
@@ -53,7 +57,7 @@ export function registerConnections(router: Router, ctx: ManagementContext): voi
       for (const ch of c.channels.values()) {
         if (channelName(c, ch) !== req.params.name) continue;
         const consumerDetails = [...ch.info.consumers.values()].map((x) => consumerJson(c, ch, x));
-        return { status: 200, body: { ...channelJson(c, ch), consumer_details: consumerDetails, deliveries: [], publishes: [] } };
+        return { status: 200, body: { ...channelOut(req, c, ch), consumer_details: consumerDetails, deliveries: [], publishes: [] } };
       }
     }
     throw httpErrors.notFound();

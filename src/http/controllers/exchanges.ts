@@ -4,20 +4,24 @@ import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
 import { bindingJson, exchangeJson } from './present.js';
 import { bodyObject, bool, byName, modelOp, vhostFor, vhostsFor } from './shared.js';
+import { exchangeStats, statsView } from '../stats/stats-json.js';
 
 /** /api/exchanges: list, show, declare (PUT), delete; the default exchange is shown as ''. */
 export function registerExchanges(router: Router, ctx: ManagementContext): void {
-  const list = (vhost?: string) => (req: { user: Parameters<typeof vhostsFor>[1] }) => ({
-    status: 200,
-    body: vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.exchanges.values()].map(exchangeJson)).sort(byName),
-  });
+  const list = (vhost?: string) => (req: { user: Parameters<typeof vhostsFor>[1]; query: URLSearchParams }) => {
+    const view = statsView(ctx.stats, req.query);
+    return {
+      status: 200,
+      body: vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.exchanges.values()].map((e) => ({ ...exchangeJson(e), ...exchangeStats(view, e) }))).sort(byName),
+    };
+  };
   router.add('GET', '/api/exchanges', 'management', (req) => list()(req));
   router.add('GET', '/api/exchanges/:vhost', 'management', (req) => list(req.params.vhost)(req));
   router.add('GET', '/api/exchanges/:vhost/:name', 'management', (req) => {
     const v = vhostFor(ctx, req.user, req.params.vhost);
     const e = v.exchanges.get(req.params.name === 'amq.default' ? '' : req.params.name);
     if (!e) throw httpErrors.notFound();
-    return { status: 200, body: { ...exchangeJson(e), incoming: [], outgoing: [] } };
+    return { status: 200, body: { ...exchangeJson(e), ...exchangeStats(statsView(ctx.stats, req.query), e), incoming: [], outgoing: [] } };
   });
   router.add('PUT', '/api/exchanges/:vhost/:name', 'management', (req) => {
     const v = vhostFor(ctx, req.user, req.params.vhost);

@@ -5,6 +5,7 @@ import type { Router } from '../router.js';
 import { canSeeVhost } from '../auth.js';
 import { httpErrors } from '../errors.js';
 import { fdUsed } from '../node-resources.js';
+import { overviewStats, statsView } from '../stats/stats-json.js';
 
 const exchangeTypes = [
   ['direct', 'AMQP direct exchange, as per the AMQP specification'],
@@ -20,15 +21,13 @@ export function listenersJson(ctx: ManagementContext) {
 /** /api/overview, /api/nodes: the broker and its (single) node. */
 export function registerOverview(router: Router, ctx: ManagementContext): void {
   router.add('GET', '/api/overview', 'management', (req) => {
-    let queues = 0, exchanges = 0, consumers = 0, ready = 0, unacked = 0;
-    for (const v of ctx.broker.vhosts.values()) {
-      if (!canSeeVhost(ctx.users, req.user, v.name)) continue;
+    let queues = 0, exchanges = 0, consumers = 0;
+    const seen = [...ctx.broker.vhosts.values()].filter((v) => canSeeVhost(ctx.users, req.user, v.name));
+    for (const v of seen) {
       exchanges += v.exchanges.size;
       for (const q of v.queues.values()) {
         queues++;
         consumers += q.consumerCount;
-        ready += q.messageCount;
-        unacked += q.unackedCount;
       }
     }
     let connections = 0, channels = 0;
@@ -42,7 +41,7 @@ export function registerOverview(router: Router, ctx: ManagementContext): void {
       status: 200,
       body: {
         management_version: ctx.version,
-        rates_mode: 'none',
+        rates_mode: 'basic',
         exchange_types: exchangeTypes,
         product_version: ctx.version,
         product_name: 'Warren',
@@ -52,7 +51,7 @@ export function registerOverview(router: Router, ctx: ManagementContext): void {
         erlang_full_version: `Node.js ${process.version} (${process.platform}/${process.arch})`,
         disable_stats: false,
         enable_queue_totals: false,
-        queue_totals: { messages: ready + unacked, messages_ready: ready, messages_unacknowledged: unacked },
+        ...overviewStats(statsView(ctx.stats, req.query), seen, ctx.broker.counters),
         object_totals: { channels, connections, consumers, exchanges, queues },
         statistics_db_event_queue: 0,
         node: nodeName,
@@ -79,7 +78,7 @@ export function registerOverview(router: Router, ctx: ManagementContext): void {
       sockets_used: ctx.connections.size,
       uptime: Date.now() - ctx.startedAt,
       processors: cpus().length,
-      rates_mode: 'none',
+      rates_mode: 'basic',
       exchange_types: exchangeTypes,
       partitions: [] as string[],
       enabled_plugins: ['rabbitmq_management', 'rabbitmq_prometheus'],

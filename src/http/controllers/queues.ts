@@ -4,13 +4,17 @@ import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
 import { bindingJson, consumerJson, defaultBindingJson, queueJson } from './present.js';
 import { bodyObject, bool, byName, modelOp, vhostFor, vhostsFor } from './shared.js';
+import { queueStats, statsView } from '../stats/stats-json.js';
 
 /** /api/queues: list, show (with consumer_details), declare (PUT), delete, purge. */
 export function registerQueues(router: Router, ctx: ManagementContext): void {
-  const list = (req: { user: Parameters<typeof vhostsFor>[1] }, vhost?: string) => ({
-    status: 200,
-    body: vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.queues.values()].map(queueJson)).sort(byName),
-  });
+  const list = (req: { user: Parameters<typeof vhostsFor>[1]; query: URLSearchParams }, vhost?: string) => {
+    const view = statsView(ctx.stats, req.query);
+    return {
+      status: 200,
+      body: vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.queues.values()].map((q) => ({ ...queueJson(q), ...queueStats(view, q) }))).sort(byName),
+    };
+  };
   router.add('GET', '/api/queues', 'management', (req) => list(req));
   router.add('GET', '/api/queues/:vhost', 'management', (req) => list(req, req.params.vhost));
   const find = (user: Parameters<typeof vhostFor>[1], vhost: string, name: string) => {
@@ -27,7 +31,8 @@ export function registerQueues(router: Router, ctx: ManagementContext): void {
         for (const consumer of ch.info.consumers.values()) if (consumer.queue === q) consumerDetails.push(consumerJson(c, ch, consumer));
       }
     }
-    return { status: 200, body: { ...queueJson(q), consumer_details: consumerDetails, deliveries: [], incoming: [] } };
+    const stats = queueStats(statsView(ctx.stats, req.query), q);
+    return { status: 200, body: { ...queueJson(q), ...stats, consumer_details: consumerDetails, deliveries: [], incoming: [] } };
   });
   router.add('PUT', '/api/queues/:vhost/:name', 'management', (req) => {
     const v = vhostFor(ctx, req.user, req.params.vhost);

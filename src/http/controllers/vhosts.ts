@@ -4,6 +4,7 @@ import { canSeeVhost } from '../auth.js';
 import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
 import type { VHost } from '../../broker/vhost.js';
+import { statsView, vhostStats } from '../stats/stats-json.js';
 
 /** Closes the AMQP connections to a vhost being deleted (RabbitMQ does the same). */
 const VHOST_DELETED = 'CONNECTION_FORCED - vhost is being deleted';
@@ -33,12 +34,13 @@ export function vhostJson(v: VHost) {
 export function registerVhosts(router: Router, ctx: ManagementContext): void {
   router.add('GET', '/api/vhosts', 'management', (req) => ({
     status: 200,
-    body: [...ctx.broker.vhosts.values()].filter((v) => canSeeVhost(ctx.users, req.user, v.name)).map(vhostJson).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    body: [...ctx.broker.vhosts.values()].filter((v) => canSeeVhost(ctx.users, req.user, v.name))
+      .map((v) => ({ ...vhostJson(v), ...vhostStats(statsView(ctx.stats, req.query), v) })).sort((a, b) => (a.name < b.name ? -1 : 1)),
   }));
   router.add('GET', '/api/vhosts/:vhost', 'management', (req) => {
     const v = ctx.broker.vhost(req.params.vhost);
     if (!v || !canSeeVhost(ctx.users, req.user, v.name)) throw httpErrors.notFound();
-    return { status: 200, body: vhostJson(v) };
+    return { status: 200, body: { ...vhostJson(v), ...vhostStats(statsView(ctx.stats, req.query), v) } };
   });
   router.add('PUT', '/api/vhosts/:vhost', 'administrator', (req) => {
     const existed = ctx.broker.vhosts.has(req.params.vhost);
