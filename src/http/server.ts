@@ -5,6 +5,7 @@ import { authenticate, authorize } from './auth.js';
 import type { ManagementContext } from './context.js';
 import { HttpError, httpErrors } from './errors.js';
 import { Router } from './router.js';
+import { defaultUiRoot, isApiPath, serveStatic } from './static.js';
 import type { Method } from './router.js';
 import { registerApiDocs } from './controllers/api-docs.js';
 import { registerBindings } from './controllers/bindings.js';
@@ -41,11 +42,13 @@ export function managementRouter(ctx: ManagementContext): Router {
   return router;
 }
 
-/** The management HTTP API (RabbitMQ's /api) on node:http. */
-export function createManagementServer(ctx: ManagementContext): Server {
+/** The management HTTP API (RabbitMQ's /api) and, outside /api, the web UI's files from uiRoot. */
+export function createManagementServer(ctx: ManagementContext, uiRoot = defaultUiRoot): Server {
   const router = managementRouter(ctx);
   return createServer((req, res) => {
-    handle(router, ctx, req, res).catch((err) => {
+    const rawPath = (req.url ?? '/').split('?')[0];
+    const served = isApiPath(rawPath) ? handle(router, ctx, req, res) : serveStatic(uiRoot, req, res, rawPath);
+    served.catch((err) => {
       ctx.log.error('http_internal_error', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
       if (!res.headersSent) send(res, 500, { error: 'internal_server_error', reason: 'Internal error' });
       else res.end();
