@@ -26,13 +26,21 @@ function* nodeFamily(out: TextChunks, f: NodeFamily, ctx: ManagementContext, vho
       out.sample(name, labels, value);
       if (out.size >= CHUNK_SAMPLES) yield out.take();
     }
+    yield '';
   }
 }
 
 /** One family: a sum per metric (aggregated), or one labelled sample per object. */
 function* objectFamily(out: TextChunks, f: ObjectFamily<never>, scope: Scope, perObject: boolean, prefix = PREFIX): Generator<string> {
   const objects = f.objects(scope);
-  const labels = perObject ? objects.map((o) => f.labels(o)) : [];
+  // Label sets are made once per object, a chunk at a time ('' lets the writer yield).
+  const labels: string[] = [];
+  if (perObject) {
+    for (const o of objects) {
+      labels.push(f.labels(o));
+      if (labels.length % CHUNK_SAMPLES === 0) yield '';
+    }
+  }
   for (const m of f.metrics) {
     const name = prefix + m.name;
     out.family(name, m.type, m.help);
@@ -40,6 +48,7 @@ function* objectFamily(out: TextChunks, f: ObjectFamily<never>, scope: Scope, pe
       let sum = 0;
       for (const o of objects) sum += m.value(o);
       out.sample(name, '', sum);
+      yield '';
       continue;
     }
     for (let i = 0; i < objects.length; i++) {

@@ -55,7 +55,13 @@ function connections(scope: Scope): ConnectionView[] {
   return [...scope.ctx.connections].filter((c) => c.user !== null && inScope(scope, c.vhost?.name));
 }
 
-const queueLabels = (q: Queue) => labelSet([['vhost', q.vhost], ['queue', q.name]]);
+/** A queue's labels never change: made once, not on every scrape of every queue family. */
+const queueLabelCache = new WeakMap<Queue, string>();
+function queueLabels(q: Queue): string {
+  let s = queueLabelCache.get(q);
+  if (s === undefined) queueLabelCache.set(q, (s = labelSet([['vhost', q.vhost], ['queue', q.name]])));
+  return s;
+}
 
 const gauge = <T>(name: string, help: string, value: (o: T) => number): ObjectMetric<T> => ({ name, type: 'gauge', help, value });
 const counter = <T>(name: string, help: string, value: (o: T) => number): ObjectMetric<T> => ({ name, type: 'counter', help, value });

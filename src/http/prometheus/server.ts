@@ -32,7 +32,10 @@ export function createMetricsServer(ctx: ManagementContext): Server {
       res.end();
       return;
     }
-    stream(res, chunks).catch((err) => {
+    const started = performance.now();
+    stream(res, chunks).then((stats) => {
+      ctx.log.debug('metrics_scrape', { path: url.pathname, ms: Math.round(performance.now() - started), ...stats });
+    }).catch((err) => {
       ctx.log.error('metrics_scrape_failed', { error: err instanceof Error ? err.message : String(err) });
       res.destroy();
     });
@@ -52,16 +55,32 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-/** Writes the chunks, yielding to the event loop whenever a slice of SLICE_MS has been used. */
-async function stream(res: ServerResponse, chunks: Generator<string>): Promise<void> {
+/**
+ * Writes the chunks, yielding to the event loop whenever a slice of SLICE_MS has been used.
+ * Returns the bytes written and the longest the event loop was held at once (slice_ms).
+ */
+async function stream(res: ServerResponse, chunks: Generator<string>): Promise<{ bytes: number; slice_ms: number }> {
   let sliceStart = performance.now();
+  let longest = 0;
+  let bytes = 0;
   for (const chunk of chunks) {
-    if (res.destroyed) return;
-    if (chunk !== '' && !res.write(chunk)) await drained(res);
-    if (performance.now() - sliceStart >= SLICE_MS) {
+    if (res.destroyed) break;
+    bytes += Buffer.byteLength(chunk);
+    if (chunk !== '' && !res.write(chunk)) {
+      // Waiting for a slow scraper is not holding the loop.
+      longest = Math.max(longest, performance.now() - sliceStart);
+      await drained(res);
+      sliceStart = performance.now();
+      continue;
+    }
+    const used = performance.now() - sliceStart;
+    if (used >= SLICE_MS) {
+      longest = Math.max(longest, used);
       await yieldToLoop();
       sliceStart = performance.now();
     }
   }
+  longest = Math.max(longest, performance.now() - sliceStart);
   res.end();
+  return { bytes, slice_ms: Math.round(longest * 10) / 10 };
 }
