@@ -62,7 +62,7 @@ export async function startTestCluster(n = 3, options: { leaseTtl?: number } = {
       get running() { return proc !== null; },
       async start() {
         proc = spawn(process.execPath, [cli,
-          '--host', '127.0.0.1', '--amqp-port', String(amqpPort), '--http-port', String(httpPort), '--data-dir', join(base, `node${i}`),
+          '--host', '127.0.0.1', '--amqp-port', String(amqpPort), '--http-port', String(httpPort), '--metrics-port', '0', '--data-dir', join(base, `node${i}`),
           '--cluster-etcd', etcd.endpoints.join(','), '--cluster-name', 'test', '--node-name', `warren${i}@127.0.0.1`,
           '--advertise-host', '127.0.0.1', '--replication-port', String(replPort), '--lease-ttl', String(options.leaseTtl ?? 5),
           '--log-level', process.env.WARREN_CLUSTER_LOG ?? 'info',
