@@ -81,6 +81,19 @@ export function effectivePolicy(policies: Iterable<Policy>, kind: Kind, name: st
 }
 
 /**
+ * What RabbitMQ reports as a queue's effective_policy_definition: the policy's keys and the operator
+ * policy's, the lower number winning where both set one (operator policies only set numbers).
+ */
+export function effectivePolicyDefinition(policy: Policy | undefined, operator: Policy | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(policy?.definition ?? {}) };
+  for (const [key, value] of Object.entries(operator?.definition ?? {})) {
+    const own = out[key];
+    out[key] = typeof own === 'number' && typeof value === 'number' ? Math.min(own, value) : own ?? value;
+  }
+  return out;
+}
+
+/**
  * A queue's arguments with its policy and operator policy folded in, as RabbitMQ resolves them:
  * numeric limits take the lowest of the three; for the others the queue's own argument wins over
  * the policy.

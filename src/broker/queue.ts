@@ -55,6 +55,8 @@ export class Queue {
   /** Name of the policy in effect (for listings), null when none applies. */
   policy: string | null = null;
   operatorPolicy: string | null = null;
+  /** The policy's and operator policy's definitions merged (RabbitMQ's effective_policy_definition). */
+  effectivePolicyDefinition: Record<string, unknown> = {};
   readonly messages: ReadyQueue;
   /** Consumers ordered by descending x-priority, then by arrival. */
   private consumerList: Consumer[] = [];

@@ -16,7 +16,7 @@ import { checkQueueArgsEquivalent, queueTypeOf, validateQueueArgs } from './queu
 import { routeToQueues } from './router.js';
 import { DelayedMessages } from './delayed-messages.js';
 import { numberOf } from '../amqp/field-table.js';
-import { effectivePolicy, effectiveQueueArguments, validatePolicy } from './policy.js';
+import { effectivePolicy, effectivePolicyDefinition, effectiveQueueArguments, validatePolicy } from './policy.js';
 import type { Policy } from './policy.js';
 import { GlobalCounters, MessageCounters } from './message-stats.js';
 
@@ -340,6 +340,7 @@ export class VHost {
     const hadPolicy = q.policy !== null || q.operatorPolicy !== null;
     q.policy = policy?.name ?? null;
     q.operatorPolicy = operator?.name ?? null;
+    q.effectivePolicyDefinition = effectivePolicyDefinition(policy, operator);
     // Re-read features whenever a policy applies or one just stopped applying.
     if (policy || operator || hadPolicy) q.applyPolicyArguments(effectiveQueueArguments(q.arguments, policy, operator));
   }

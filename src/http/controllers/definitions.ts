@@ -9,6 +9,7 @@ import type { ApplyTo } from '../../broker/policy.js';
 import { PolicyError } from '../../broker/vhost.js';
 import { parseTags, userJson } from './users.js';
 import { bodyObject, bool, modelOp } from './shared.js';
+import { importOperatorPolicy, operatorPolicyParameters, OPERATOR_POLICY_COMPONENT } from './operator-policy-parameters.js';
 
 /** Exchanges every vhost has from birth; exports leave them out, as RabbitMQ does. */
 const builtin = (name: string) => name === '' || name.startsWith('amq.');
@@ -69,7 +70,7 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
         vhosts: [...ctx.broker.vhosts.keys()].map((name) => ({ name })),
         permissions,
         topic_permissions: [],
-        parameters: ctx.broker.parameters.list(),
+        parameters: [...ctx.broker.parameters.list(), ...[...ctx.broker.vhosts.values()].flatMap(operatorPolicyParameters)],
         global_parameters: [],
         policies: [...ctx.broker.vhosts.values()].flatMap(policiesOf),
         queues,
@@ -85,7 +86,7 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
       status: 200,
       body: {
         rabbit_version: '3.10.8', rabbitmq_version: '3.10.8',
-        parameters: ctx.broker.parameters.list(undefined, v.name).map(({ vhost: _v, ...p }) => p),
+        parameters: [...ctx.broker.parameters.list(undefined, v.name), ...operatorPolicyParameters(v)].map(({ vhost: _v, ...p }) => p),
         policies: policiesOf(v).map(({ vhost: _v, ...p }) => p),
         ...vhostObjects(v, false),
       },
@@ -143,6 +144,10 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
     }
   }
   for (const p of list(d.parameters, 'parameters')) {
+    if (p.component === OPERATOR_POLICY_COMPONENT) {
+      importOperatorPolicy(vhost(p), str(p, 'name'), p.value);
+      continue;
+    }
     ctx.broker.parameters.set({ component: str(p, 'component'), vhost: vhostOf(p), name: str(p, 'name'), value: p.value });
   }
   for (const e of list(d.exchanges, 'exchanges')) {
