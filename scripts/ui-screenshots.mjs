@@ -83,15 +83,18 @@ try {
   browser = await launchBrowser();
   const page = await browser.context.newPage();
   await page.goto(base + '/');
-  // Poll every second so the charts fill quickly.
-  await page.evaluate(() => localStorage.setItem('warren-refresh', '1000'));
+  // Poll every second, and chart the last minute, so the charts fill quickly.
+  await page.evaluate(() => {
+    localStorage.setItem('warren-refresh', '1000');
+    localStorage.setItem('warren-chart-range', '60');
+  });
   await page.reload();
   await page.screenshot({ path: join(outDir, 'login.png') });
   await page.fill('input[name=username]', 'guest');
   await page.fill('input[name=password]', 'guest');
   await page.click('button[type=submit]');
   await page.waitForSelector('[data-testid=totals]');
-  await sleep(15000);
+  await sleep(30000);
   await page.evaluate(() => scrollTo(0, 0));
   await page.screenshot({ path: join(outDir, 'overview.png'), fullPage: true });
 

@@ -22,9 +22,23 @@ interface Details {
 
 type Stats = Record<string, unknown>;
 
-/** How far back charts reach, and what the API is asked for (RabbitMQ's UI "last ten minutes"). */
-export const chartWindowMs = 10 * 60_000;
-export const chartQuery = 'lengths_age=600&lengths_incr=5&msg_rates_age=600&msg_rates_incr=5';
+/** The charts' time ranges as RabbitMQ's UI offers them: [seconds back, sample spacing, label]. */
+export const chartRanges: [number, number, string][] = [
+  [60, 5, 'Last minute'],
+  [600, 5, 'Last ten minutes'],
+  [3600, 60, 'Last hour'],
+  [28800, 600, 'Last eight hours'],
+  [86400, 1800, 'Last day'],
+];
+
+/** The query asking the API for that much history (lengths_age & co, RabbitMQ's parameters). */
+export function chartQuery(ageSec: number): string {
+  const incr = (chartRanges.find(([age]) => age === ageSec) ?? chartRanges[1])[1];
+  return `lengths_age=${ageSec}&lengths_incr=${incr}&msg_rates_age=${ageSec}&msg_rates_incr=${incr}`;
+}
+
+/** How long the UI's own history is kept (it only covers the time the page was open anyway). */
+const keepMs = 3600_000;
 
 /** Queue lengths, as RabbitMQ's "Queued messages" chart. */
 export const lengthFields: [string, string][] = [
@@ -71,22 +85,24 @@ export function recordHistory(key: string, lengths: Stats | undefined, messageSt
   }
   const list = store.get(key) ?? [];
   list.push({ t, values });
-  while (list.length > 0 && list[0].t < t - chartWindowMs) list.shift();
+  while (list.length > 0 && list[0].t < t - keepMs) list.shift();
   store.set(key, list);
 }
 
-const fromHistory = (key: string, field: string): Point[] =>
-  (store.get(key) ?? []).filter((s) => field in s.values).map((s) => [s.t, s.values[field]]);
+const fromHistory = (key: string, field: string, ageSec: number): Point[] => {
+  const since = Date.now() - ageSec * 1000;
+  return (store.get(key) ?? []).filter((s) => s.t >= since && field in s.values).map((s) => [s.t, s.values[field]]);
+};
 
 const oldestFirst = (samples: Sample[]) => [...samples].sort((a, b) => a.timestamp - b.timestamp);
 
 /** Queue-length series: the node's samples if it sent them, else the UI's own history. */
-export function lengthSeries(key: string, lengths: Stats | undefined): Series[] {
+export function lengthSeries(key: string, lengths: Stats | undefined, ageSec: number): Series[] {
   return lengthFields.map(([f, label]) => {
     const samples = details(lengths, f)?.samples;
     const points: Point[] = samples && samples.length >= 2
       ? oldestFirst(samples).map((s) => [s.timestamp, s.sample])
-      : fromHistory(key, f);
+      : fromHistory(key, f, ageSec);
     return { key: f, label, points };
   });
 }
@@ -95,7 +111,7 @@ export function lengthSeries(key: string, lengths: Stats | undefined): Series[] 
  * Rate series for the counters the node reports. Samples are cumulative counts, so a rate is the
  * difference of two neighbours over the time between them.
  */
-export function rateSeries(key: string, messageStats: Stats | undefined): Series[] {
+export function rateSeries(key: string, messageStats: Stats | undefined, ageSec: number): Series[] {
   const out: Series[] = [];
   for (const [f, label] of rateFields) {
     const d = details(messageStats, f);
@@ -109,7 +125,7 @@ export function rateSeries(key: string, messageStats: Stats | undefined): Series
         if (dt > 0) points.push([s[i].timestamp, Math.max(0, (s[i].sample - s[i - 1].sample) / dt)]);
       }
     } else {
-      points = fromHistory(key, `rate:${f}`);
+      points = fromHistory(key, `rate:${f}`, ageSec);
     }
     out.push({ key: f, label, points });
   }

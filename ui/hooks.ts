@@ -38,6 +38,8 @@ class Setting<T> {
 
 /** Milliseconds between refreshes; 0 stops automatic refreshing. */
 export const refreshInterval = new Setting<number>('warren-refresh', 5000);
+/** How many seconds back the charts reach (one of history.ts's chartRanges). */
+export const chartRange = new Setting<number>('warren-chart-range', 600);
 /** The vhost the lists are narrowed to; '' is all vhosts. */
 export const selectedVhost = new Setting<string>('warren-vhost', '');
 

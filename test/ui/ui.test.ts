@@ -99,7 +99,7 @@ describe('management web UI', { timeout: 120_000 }, () => {
     await page.waitForSelector('[data-testid=queues] a:text-is("ui.parking")');
   });
 
-  test('published messages show in the queue length and move the queued-messages chart', async () => {
+  test('published messages show in the queue length and move the queued-messages and rate charts', async () => {
     await page.click(`[data-testid=queues] a:text-is("${queue}")`);
     await page.waitForSelector('[data-testid=queue-facts]');
     assert.equal((await text(page, '[data-testid=queue-total] .tile-value')).trim(), '0');
@@ -120,6 +120,12 @@ describe('management web UI', { timeout: 120_000 }, () => {
     // The line now rises: its last point is higher on screen (smaller y) than its first.
     const ys = (afterPoints ?? '').split(' ').map((p) => Number(p.split(',')[1]));
     assert.ok(ys[ys.length - 1] < ys[0], `line rises: ${afterPoints}`);
+    // The node's message_stats samples put the publishes on the rate chart as a bump off zero.
+    await until('a publish rate on the chart', async () => {
+      const points = await page.locator('[data-testid=chart-rates] polyline[data-series=publish]').getAttribute('points', { timeout: 1000 });
+      const ys = (points ?? '').split(' ').map((p) => Number(p.split(',')[1]));
+      return ys.length >= 2 && Math.min(...ys) < Math.max(...ys);
+    });
     await page.click('nav.nav >> text=Queues');
     await until('the list to show 3 messages', async () => {
       const row = page.locator('[data-testid=queues] tbody tr', { hasText: queue });

@@ -1,7 +1,9 @@
 // A small SVG line chart sized to its container, with a legend showing each series' latest value.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmtShort, fmtTime } from '../format';
+import { chartRanges } from '../history';
 import type { Series } from '../history';
+import { chartRange, useSetting } from '../hooks';
 
 const palette = ['#4f46e5', '#0ea5e9', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#ec4899', '#14b8a6', '#84cc16', '#f97316', '#64748b'];
 
@@ -16,7 +18,17 @@ function niceStep(max: number, ticks: number): number {
   return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
 }
 
-export function Chart(props: { title: string; series: Series[]; format: (v: number) => string; testId?: string; empty?: string }) {
+/** Picks the time range of every chart (a shared setting: the pages fetch history to match). */
+function RangePicker() {
+  const [range, setRange] = useSetting(chartRange);
+  return (
+    <select class="range" aria-label="Chart range" value={String(range)} onChange={(e) => setRange(Number((e.target as HTMLSelectElement).value))}>
+      {chartRanges.map(([age, , label]) => <option key={age} value={String(age)}>{label}</option>)}
+    </select>
+  );
+}
+
+export function Chart(props: { series: Series[]; format: (v: number) => string; testId?: string; empty?: string }) {
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(600);
   useEffect(() => {
@@ -45,12 +57,12 @@ export function Chart(props: { title: string; series: Series[]; format: (v: numb
 
   return (
     <div class="chart" data-testid={props.testId}>
-      <div class="chart-title">{props.title}</div>
+      <div class="chart-title"><RangePicker /></div>
       <div ref={box} class="chart-plot">
         {series.length === 0 || !enough ? (
           <div class="chart-empty" style={`height:${height}px`}>{series.length === 0 ? props.empty ?? 'No data' : 'Collecting data…'}</div>
         ) : (
-          <svg width={width} height={height} role="img" aria-label={props.title}>
+          <svg width={width} height={height} role="img">
             {yTicks.map((v) => (
               <g key={v}>
                 <line x1={pad.left} x2={width - pad.right} y1={y(v)} y2={y(v)} class="grid" />

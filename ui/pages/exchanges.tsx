@@ -10,7 +10,7 @@ import { PublishForm } from '../components/publish';
 import { DataTable, vhostColumn } from '../components/table';
 import { fmtRate, fmtValue } from '../format';
 import { chartQuery, rateOf, rateSeries, recordHistory } from '../history';
-import { href, navigate, perVhost, selectedVhost, usePoll, useSetting, useVhostList } from '../hooks';
+import { chartRange, href, navigate, perVhost, selectedVhost, usePoll, useSetting, useVhostList } from '../hooks';
 import type { Binding, Exchange } from '../types';
 
 const exchangeTypes = ['direct', 'fanout', 'topic', 'headers', 'x-delayed-message', 'x-consistent-hash'];
@@ -80,17 +80,18 @@ export function Exchanges() {
 export function ExchangePage(props: { vhost: string; name: string }) {
   const base = `/api/exchanges/${seg(props.vhost)}/${seg(props.name)}`;
   const isDefault = props.name === 'amq.default' || props.name === '';
+  const [range] = useSetting(chartRange);
   const { data, error, reload } = usePoll(async () => {
     // The default exchange's bindings are implicit (one per queue): not listed here.
     const noBindings = Promise.resolve([] as Binding[]);
     const [exchange, source, destination] = await Promise.all([
-      get<Exchange>(`${base}?${chartQuery}`),
+      get<Exchange>(`${base}?${chartQuery(range)}`),
       isDefault ? noBindings : get<Binding[]>(`${base}/bindings/source`),
       isDefault ? noBindings : get<Binding[]>(`${base}/bindings/destination`),
     ]);
     recordHistory(`exchange:${props.vhost}:${props.name}`, undefined, exchange.message_stats);
     return { exchange, source, destination };
-  }, base);
+  }, `${base}:${range}`);
   const e = data?.exchange;
   const builtIn = isDefault || props.name.startsWith('amq.');
   return (
@@ -111,7 +112,7 @@ export function ExchangePage(props: { vhost: string; name: string }) {
               ]} />
             </Card>
             <Card title="Message rates">
-              <Chart title="Last ten minutes" series={rateSeries(`exchange:${props.vhost}:${props.name}`, e.message_stats)} format={fmtRate}
+              <Chart series={rateSeries(`exchange:${props.vhost}:${props.name}`, e.message_stats, range)} format={fmtRate}
                 empty="This node reports no message rates yet" />
             </Card>
           </div>

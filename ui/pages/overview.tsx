@@ -4,7 +4,7 @@ import { Card, ErrorBox } from '../components/form';
 import { DataTable } from '../components/table';
 import { fmtBytes, fmtDuration, fmtNum, fmtRate } from '../format';
 import { chartQuery, lengthSeries, rateSeries, recordHistory } from '../history';
-import { usePoll } from '../hooks';
+import { chartRange, usePoll, useSetting } from '../hooks';
 import type { Listener, Node, Overview as OverviewJson } from '../types';
 
 /** A used/limit gauge: a bar when there is a limit, the figure alone otherwise. */
@@ -23,11 +23,12 @@ function Gauge(props: { used: number | null; limit?: number | null; format: (n: 
 }
 
 export function Overview() {
+  const [range] = useSetting(chartRange);
   const { data, error } = usePoll(async () => {
-    const [overview, nodes] = await Promise.all([get<OverviewJson>(`/api/overview?${chartQuery}`), get<Node[]>('/api/nodes')]);
+    const [overview, nodes] = await Promise.all([get<OverviewJson>(`/api/overview?${chartQuery(range)}`), get<Node[]>('/api/nodes')]);
     recordHistory('overview', overview.queue_totals, overview.message_stats);
     return { overview, nodes };
-  }, 'overview');
+  }, `overview:${range}`);
   const o = data?.overview;
   const totals = o?.object_totals;
   const tiles: [string, number | undefined][] = [
@@ -55,10 +56,10 @@ export function Overview() {
       </div>
       <div class="grid2">
         <Card title="Queued messages">
-          <Chart title="Last ten minutes" testId="chart-queued" series={o ? lengthSeries('overview', o.queue_totals) : []} format={(v) => fmtNum(Math.round(v))} />
+          <Chart testId="chart-queued" series={o ? lengthSeries('overview', o.queue_totals, range) : []} format={(v) => fmtNum(Math.round(v))} />
         </Card>
         <Card title="Message rates">
-          <Chart title="Last ten minutes" testId="chart-rates" series={o ? rateSeries('overview', o.message_stats) : []} format={fmtRate}
+          <Chart testId="chart-rates" series={o ? rateSeries('overview', o.message_stats, range) : []} format={fmtRate}
             empty="This node reports no message rates yet" />
         </Card>
       </div>

@@ -8,7 +8,7 @@ import { PublishForm } from '../components/publish';
 import { DataTable } from '../components/table';
 import { fmtBytes, fmtNum, fmtRate, fmtValue } from '../format';
 import { chartQuery, lengthSeries, rateSeries, recordHistory } from '../history';
-import { href, navigate, usePoll } from '../hooks';
+import { chartRange, href, navigate, usePoll, useSetting } from '../hooks';
 import type { Binding, Consumer, GotMessage, Queue } from '../types';
 
 const queuePath = (vhost: string, name: string) => `/api/queues/${seg(vhost)}/${seg(name)}`;
@@ -104,11 +104,12 @@ function MoveMessages(props: { vhost: string; name: string; onDone: () => void }
 export function QueuePage(props: { vhost: string; name: string }) {
   const path = queuePath(props.vhost, props.name);
   const key = `queue:${props.vhost}:${props.name}`;
+  const [range] = useSetting(chartRange);
   const { data, error, reload } = usePoll(async () => {
-    const [queue, bindings] = await Promise.all([get<Queue>(`${path}?${chartQuery}`), get<Binding[]>(`${path}/bindings`)]);
+    const [queue, bindings] = await Promise.all([get<Queue>(`${path}?${chartQuery(range)}`), get<Binding[]>(`${path}/bindings`)]);
     recordHistory(key, queue, queue.message_stats);
     return { queue, bindings };
-  }, path);
+  }, `${path}:${range}`);
   const q = data?.queue;
   return (
     <div class="page">
@@ -133,10 +134,10 @@ export function QueuePage(props: { vhost: string; name: string }) {
           </div>
           <div class="grid2">
             <Card title="Queued messages">
-              <Chart title="Last ten minutes" testId="chart-queued" series={lengthSeries(key, q)} format={(v) => fmtNum(Math.round(v))} />
+              <Chart testId="chart-queued" series={lengthSeries(key, q, range)} format={(v) => fmtNum(Math.round(v))} />
             </Card>
             <Card title="Message rates">
-              <Chart title="Last ten minutes" testId="chart-rates" series={rateSeries(key, q.message_stats)} format={fmtRate}
+              <Chart testId="chart-rates" series={rateSeries(key, q.message_stats, range)} format={fmtRate}
                 empty="This node reports no message rates yet" />
             </Card>
           </div>
