@@ -1,6 +1,9 @@
 // The management web UI in a real browser (Debian chromium driven by playwright-core) against an
 // in-process Warren: what an operator does, checked on the page and through the API or AMQP.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
 import type { Page } from 'playwright-core';
@@ -215,6 +218,26 @@ describe('management web UI', { timeout: 120_000 }, () => {
     const policy = (await call('GET', '/api/policies/%2F/ui-ttl')).body;
     assert.deepEqual(policy.definition, { 'message-ttl': 60000 });
     assert.equal(policy.pattern, '^ui\\.');
+  });
+
+  test('admin: definitions download as a RabbitMQ definitions file and upload into the broker', async () => {
+    await page.click('.tabs >> text=Definitions');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid=export-definitions] button[type=submit]'),
+    ]);
+    assert.match(download.suggestedFilename(), /^warren_\d{4}-\d{2}-\d{2}\.json$/);
+    const path = await download.path();
+    const exported = JSON.parse(readFileSync(path, 'utf8'));
+    assert.ok(exported.queues.some((q: { name: string }) => q.name === queue), 'the export lists the queue made earlier');
+    assert.ok(exported.users.some((u: { name: string }) => u.name === 'ui-ops'));
+
+    const file = join(mkdtempSync(join(tmpdir(), 'warren-defs-')), 'defs.json');
+    writeFileSync(file, JSON.stringify({ queues: [{ name: 'ui.imported', vhost: '/', durable: true, auto_delete: false, arguments: { 'x-max-length': 5 } }] }));
+    await page.setInputFiles('[data-testid=import-definitions] input[type=file]', file);
+    await page.click('[data-testid=import-definitions] button[type=submit]');
+    await until('the imported queue', async () => (await call('GET', '/api/queues/%2F/ui.imported')).status === 200);
+    assert.deepEqual((await call('GET', '/api/queues/%2F/ui.imported')).body.arguments, { 'x-max-length': 5 });
   });
 
   test('logging out forgets the credentials and shows the login page', async () => {
