@@ -23,9 +23,12 @@ import subprocess
 import sys
 import time
 
-from celery import Celery
-from celery.exceptions import Reject, TimeoutError as CeleryTimeout
-from kombu import Exchange, Queue
+try:
+    from celery import Celery
+    from celery.exceptions import Reject, TimeoutError as CeleryTimeout
+    from kombu import Exchange, Queue
+except ImportError:
+    sys.exit("This example needs Celery: 'pip install celery', or Debian's python3-celery with /usr/bin/python3.")
 
 URL = os.environ.get('AMQP_URL', 'amqp://guest:guest@localhost:5672')
 TASKS = Exchange('celery-demo.tasks', 'direct', durable=True)

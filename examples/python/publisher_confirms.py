@@ -23,7 +23,10 @@ import os
 import sys
 import time
 
-import pika
+try:
+    import pika
+except ImportError:
+    sys.exit("This example needs pika: 'pip install pika', or Debian's python3-pika with /usr/bin/python3.")
 from pika.spec import Basic
 
 URL = os.environ.get('AMQP_URL', 'amqp://guest:guest@localhost:5672')

@@ -7,9 +7,13 @@ Run against a running broker (npm start):   python3 examples/python/routing_dire
 Broker URL: AMQP_URL (default amqp://guest:guest@localhost:5672). Needs pika (apt install python3-pika).
 """
 import os
+import sys
 import time
 
-import pika
+try:
+    import pika
+except ImportError:
+    sys.exit("This example needs pika: 'pip install pika', or Debian's python3-pika with /usr/bin/python3.")
 
 URL = os.environ.get('AMQP_URL', 'amqp://guest:guest@localhost:5672')
 EXCHANGE = 'routing.logs'

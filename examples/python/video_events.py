@@ -13,9 +13,13 @@ Broker URL: AMQP_URL (default amqp://guest:guest@localhost:5672). Needs pika (ap
 """
 import json
 import os
+import sys
 import time
 
-import pika
+try:
+    import pika
+except ImportError:
+    sys.exit("This example needs pika: 'pip install pika', or Debian's python3-pika with /usr/bin/python3.")
 
 URL = os.environ.get('AMQP_URL', 'amqp://guest:guest@localhost:5672')
 EVENTS_EXCHANGE = 'video.events'

@@ -13,7 +13,10 @@ import sys
 import threading
 import time
 
-import pika
+try:
+    import pika
+except ImportError:
+    sys.exit("This example needs pika: 'pip install pika', or Debian's python3-pika with /usr/bin/python3.")
 
 URL = os.environ.get('AMQP_URL', 'amqp://guest:guest@localhost:5672')
 QUEUE = 'work-queue.tasks'
