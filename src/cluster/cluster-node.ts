@@ -191,6 +191,7 @@ export class ClusterNode {
     if (!(await this.coord.writeIsr(key, [this.nodeId]))) throw new Error('fenced off before leading');
     const replication = await startReplicationLeader({
       dataDir: this.options.dataDir, host: this.options.host, port: this.cluster.replicationPort, epoch: Number(epoch), nodeId: this.nodeId, lagTimeout: LAG_TIMEOUT,
+      fence: () => lease.valid(),
     });
     replication.setIsr([]);
     await this.proxy?.close();

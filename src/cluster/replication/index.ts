@@ -32,6 +32,8 @@
  *   oldest unacknowledged data is older than `lagTimeout` is reported through `onLagging`
  *   (again every `lagTimeout` while it stays in the ISR); confirms wait until `setIsr` drops it.
  *   With an empty ISR confirms need only the local sync (single-node durability).
+ * - With `fence` set (the cluster node passes its lease's `valid`), a confirm is released only
+ *   while the fence holds at that moment; once it fails, waiting and new confirms fail (nack).
  * - Streams are accepted only when the leader's and the follower's epochs are equal (both sides
  *   check); a follower of another epoch is refused and keeps retrying until closed.
  * - A (re)connecting follower sends per-file, per-chunk crc32s; the leader sends only differing

@@ -22,6 +22,13 @@ export interface ReplicationLeaderOptions {
   lagTimeout?: number;
   /** A follower whose unsent backlog exceeds this many bytes is disconnected (it resyncs later). */
   maxBacklog?: number;
+  /**
+   * True while this node may still confirm as the leader: its lease is certainly valid on its own
+   * clock (LeaseKeeper.valid). Checked at the moment each confirm would be released; once false,
+   * waiting and new confirms fail (publishers get basic.nack) instead of going out. Without it, a
+   * leader whose lease ran out would keep confirming until it noticed and stepped down.
+   */
+  fence?: () => boolean;
 }
 
 export interface FollowerStatus {
@@ -38,6 +45,9 @@ export interface FollowerStatus {
   /** File bytes sent by its last catch-up transfer (only what differed). */
   syncBytes: number;
 }
+
+/** The error confirms fail with once the leader's lease is no longer certainly valid. */
+const FENCED = new Error('leadership lease no longer valid');
 
 type Action = FileAction extends infer A ? (A extends FileAction ? Omit<A, 'pos'> : never) : never;
 
@@ -152,6 +162,7 @@ export class ReplicationLeader implements StoreTap {
 
   whenReplicated(done: (err?: Error) => void): void {
     if (this.closed) return done(new Error('replication stopped'));
+    if (!this.fenceHolds()) return done(FENCED);
     if (this.isr.size === 0 || this.isrAcked() >= this.position) return done();
     this.waitPos.push(this.position);
     this.waitDone.push(done);
@@ -204,7 +215,19 @@ export class ReplicationLeader implements StoreTap {
     return min;
   }
 
+  private fenceHolds(): boolean {
+    return this.opts.fence === undefined || this.opts.fence();
+  }
+
+  /** Fails every waiting confirm: never confirm what another leader may not have. */
+  private failWaiters(err: Error): void {
+    const waiters = this.waitDone.slice(this.waitHead);
+    this.waitPos.length = this.waitDone.length = this.waitHead = 0;
+    for (const done of waiters) done(err);
+  }
+
   private release(): void {
+    if (!this.fenceHolds()) return this.failWaiters(FENCED);
     const upTo = this.isr.size === 0 ? Infinity : this.isrAcked();
     const ready: ((err?: Error) => void)[] = [];
     while (this.waitHead < this.waitPos.length && this.waitPos[this.waitHead] <= upTo) ready.push(this.waitDone[this.waitHead++]);
@@ -219,6 +242,7 @@ export class ReplicationLeader implements StoreTap {
   }
 
   private checkLag(): void {
+    if (this.waitHead < this.waitPos.length && !this.fenceHolds()) this.failWaiters(FENCED);
     const now = Date.now();
     for (const id of this.isr) {
       const link = this.links.get(id);
@@ -411,10 +435,8 @@ export class ReplicationLeader implements StoreTap {
     clearInterval(this.timer);
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const link of [...this.links.values(), ...this.handshaking]) this.drop(link, 'leader closing');
-    const waiters = this.waitDone.slice(this.waitHead);
-    this.waitPos.length = this.waitDone.length = this.waitHead = 0;
     // Never confirm what the replicas may not have: the confirms fail (nack) instead.
-    for (const done of waiters) done(new Error('replication stopped'));
+    this.failWaiters(new Error('replication stopped'));
     await serverClosed;
   }
 }
