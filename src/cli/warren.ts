@@ -3,6 +3,7 @@
 import { Logger } from '../log.js';
 import { ConfigError } from '../config/rabbitmq-conf.js';
 import { startBroker } from '../server/start.js';
+import { defaultOptions } from '../server/options.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { clusterDefaults } from '../cluster/cluster-options.js';
 import { HelpRequested, resolveStartupConfig, usage } from './arguments.js';
@@ -29,9 +30,10 @@ async function main(): Promise<void> {
   const metricsPort = config.options.metricsPort ?? 15692;
   const cluster = config.options.cluster;
   if (cluster && !cluster.endpoints?.length) throw new Error('cluster settings given but no etcd endpoints (cluster_formation.etcd.endpoints)');
+  const options = { ...defaultOptions, ...config.options, dataDir, httpPort, metricsPort };
   const broker = cluster
-    ? await ClusterNode.start({ ...config.options, dataDir, httpPort, metricsPort }, { ...clusterDefaults(), ...cluster, endpoints: cluster.endpoints! })
-    : await startBroker({ ...config.options, dataDir, httpPort, metricsPort });
+    ? await ClusterNode.start(options, { ...clusterDefaults(), ...cluster, endpoints: cluster.endpoints! }, (overrides) => startBroker({ ...options, ...overrides }))
+    : await startBroker(options);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,7 +1,5 @@
 import { Logger } from '../log.js';
-import { startBroker } from '../server/start.js';
-import { defaultOptions } from '../server/options.js';
-import type { BrokerOptions, RunningBroker } from '../server/options.js';
+import type { BrokerLauncher, ClusterNodeSettings, LeaderBroker } from './broker-launcher.js';
 import { EtcdClient } from './etcd-client.js';
 import type { LeaderKey } from './etcd-client.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -56,14 +54,15 @@ export class ClusterNode {
   private leaderWatch: NodeJS.Timeout | null = null;
   /** The current leader as last read from etcd. */
   private knownLeader: { key: LeaderKey; info: NodeInfo } | null = null;
-  private leading: { key: LeaderKey; broker: RunningBroker; replication: ReplicationLeaderHandle; isr: Set<string>; lease: LeaseKeeper } | null = null;
+  private leading: { key: LeaderKey; broker: LeaderBroker; replication: ReplicationLeaderHandle; isr: Set<string>; lease: LeaseKeeper } | null = null;
   private lease: LeaseKeeper | null = null;
   /** Leadership changes seen (tests and logs). */
   readonly history: { at: number; role: Role; epoch?: string }[] = [];
 
   constructor(
-    private readonly options: BrokerOptions & { dataDir: string },
+    private readonly options: ClusterNodeSettings,
     private readonly cluster: ClusterOptions,
+    private readonly startBroker: BrokerLauncher,
   ) {
     this.log = new Logger(options.logLevel, { node: cluster.nodeName });
     this.nodeId = loadNodeId(options.dataDir);
@@ -79,9 +78,13 @@ export class ClusterNode {
     };
   }
 
-  /** Starts the node: HTTP front, client proxy, leader watch, then the election loop. */
-  static async start(options: Partial<BrokerOptions> & { dataDir: string }, cluster: ClusterOptions): Promise<ClusterNode> {
-    const node = new ClusterNode({ ...defaultOptions, ...options }, cluster);
+  /**
+   * Starts the node: HTTP front, client proxy, leader watch, then the election loop.
+   * `startBroker` runs the broker whenever this node leads (the server layer's startBroker with
+   * the node's settings; see broker-launcher.ts).
+   */
+  static async start(options: ClusterNodeSettings, cluster: ClusterOptions, startBroker: BrokerLauncher): Promise<ClusterNode> {
+    const node = new ClusterNode(options, cluster, startBroker);
     await node.begin();
     return node;
   }
@@ -196,9 +199,9 @@ export class ClusterNode {
     replication.setIsr([]);
     await this.proxy?.close();
     this.proxy = null;
-    let broker: RunningBroker;
+    let broker: LeaderBroker;
     try {
-      broker = await startBroker({ ...this.options, httpPort: this.options.httpPort === null ? null : 0, replication: replication.storeTap });
+      broker = await this.startBroker({ httpPort: this.options.httpPort === null ? null : 0, replication: replication.storeTap });
     } catch (err) {
       await replication.close();
       throw err;
