@@ -42,8 +42,21 @@ export interface TestCluster {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startTestCluster(n = 3, options: { leaseTtl?: number } = {}): Promise<TestCluster> {
-  const etcd = await startEtcdCluster(3);
+/** Where a node runs: a command prefix (e.g. `ip netns exec NS`), and its addresses. */
+export interface NodePlacement {
+  wrap: string[];
+  /** Address the node binds (AMQP, HTTP, replication). */
+  bindHost: string;
+  /** Address the other nodes reach it at. */
+  advertiseHost: string;
+  /** Address the test (in the root namespace) reaches it at. */
+  clientHost: string;
+}
+
+const onLoopback = (): NodePlacement => ({ wrap: [], bindHost: '127.0.0.1', advertiseHost: '127.0.0.1', clientHost: '127.0.0.1' });
+
+export async function startTestCluster(n = 3, options: { leaseTtl?: number; etcdHost?: string; placement?: (index: number) => NodePlacement; args?: string[] } = {}): Promise<TestCluster> {
+  const etcd = await startEtcdCluster(3, options.etcdHost);
   const base = mkdtempSync(join(tmpdir(), 'warren-cluster-'));
   const nodes: WarrenNode[] = [];
   for (let i = 0; i < n; i++) {
@@ -53,19 +66,21 @@ export async function startTestCluster(n = 3, options: { leaseTtl?: number } = {
     let proc: ChildProcess | null = null;
     let exited: Promise<number | null> = Promise.resolve(null);
     const log = createWriteStream(join(base, `node${i}.log`), { flags: 'a' });
+    const at = (options.placement ?? onLoopback)(i);
     const node: WarrenNode = {
       index: i,
       name: `warren${i}@127.0.0.1`,
       amqpPort,
       httpPort,
-      url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
+      url: `amqp://guest:guest@${at.clientHost}:${amqpPort}`,
       get running() { return proc !== null; },
       async start() {
-        proc = spawn(process.execPath, [cli,
-          '--host', '127.0.0.1', '--amqp-port', String(amqpPort), '--http-port', String(httpPort), '--metrics-port', '0', '--data-dir', join(base, `node${i}`),
+        const [command, ...prefix] = [...at.wrap, process.execPath];
+        proc = spawn(command, [...prefix, cli,
+          '--host', at.bindHost, '--amqp-port', String(amqpPort), '--http-port', String(httpPort), '--metrics-port', '0', '--data-dir', join(base, `node${i}`),
           '--cluster-etcd', etcd.endpoints.join(','), '--cluster-name', 'test', '--node-name', `warren${i}@127.0.0.1`,
-          '--advertise-host', '127.0.0.1', '--replication-port', String(replPort), '--lease-ttl', String(options.leaseTtl ?? 5),
-          '--log-level', process.env.WARREN_CLUSTER_LOG ?? 'info',
+          '--advertise-host', at.advertiseHost, '--replication-port', String(replPort), '--lease-ttl', String(options.leaseTtl ?? 5),
+          '--log-level', process.env.WARREN_CLUSTER_LOG ?? 'info', ...(options.args ?? []),
         ], { stdio: ['ignore', 'ignore', 'pipe'] });
         proc.stderr!.pipe(log, { end: false });
         const p = proc;
@@ -95,7 +110,7 @@ export async function startTestCluster(n = 3, options: { leaseTtl?: number } = {
       resume() { proc?.kill('SIGCONT'); },
       async http(path, init) {
         try {
-          const r = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
+          const r = await fetch(`http://${at.clientHost}:${httpPort}${path}`, {
             ...init, headers: { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64'), ...init?.headers }, signal: AbortSignal.timeout(2000),
           });
           const text = await r.text();
@@ -125,15 +140,17 @@ export async function startTestCluster(n = 3, options: { leaseTtl?: number } = {
     },
     async waitForFullIsr(timeoutMs = 30000) {
       const deadline = Date.now() + timeoutMs;
+      let last: unknown = null;
       while (Date.now() < deadline) {
         const leader = await cluster.waitForLeader(timeoutMs);
         const r = await nodes[leader].http('/api/nodes');
-        const list = (r?.body ?? []) as { name: string; in_sync: boolean; running: boolean }[];
+        last = r?.body;
+        const list = (Array.isArray(r?.body) ? r.body : []) as { name: string; in_sync: boolean; running: boolean }[];
         const running = nodes.filter((x) => x.running).map((x) => x.name);
         if (running.every((name) => list.some((e) => e.name === name && e.in_sync && e.running))) return;
         await sleep(200);
       }
-      throw new Error(`ISR not full within ${timeoutMs} ms (logs in ${base})`);
+      throw new Error(`ISR not full within ${timeoutMs} ms (last /api/nodes: ${JSON.stringify(last)}; logs in ${base})`);
     },
     async close() {
       await Promise.all(nodes.map((x) => x.kill()));

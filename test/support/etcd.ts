@@ -34,16 +34,16 @@ async function waitHealthy(url: string, ms = 20000): Promise<void> {
   }
 }
 
-/** Starts an n-member etcd cluster on 127.0.0.1 with free ports, in a temporary directory. */
-export async function startEtcdCluster(n = 3): Promise<EtcdCluster> {
+/** Starts an n-member etcd cluster on `host` (127.0.0.1) with free ports, in a temporary directory. */
+export async function startEtcdCluster(n = 3, host = '127.0.0.1'): Promise<EtcdCluster> {
   const base = mkdtempSync(join(tmpdir(), 'warren-etcd-'));
   const ports = [];
   for (let i = 0; i < n; i++) ports.push({ client: await freePort(), peer: await freePort() });
-  const initial = ports.map((p, i) => `e${i}=http://127.0.0.1:${p.peer}`).join(',');
+  const initial = ports.map((p, i) => `e${i}=http://${host}:${p.peer}`).join(',');
   const members: EtcdMember[] = ports.map((p, i) => {
     let proc: ChildProcess | null = null;
     let exited: Promise<void> = Promise.resolve();
-    const clientUrl = `http://127.0.0.1:${p.client}`;
+    const clientUrl = `http://${host}:${p.client}`;
     const member: EtcdMember = {
       name: `e${i}`,
       clientUrl,
@@ -53,7 +53,7 @@ export async function startEtcdCluster(n = 3): Promise<EtcdCluster> {
         proc = spawn('etcd', [
           '--name', `e${i}`, '--data-dir', join(base, `e${i}`),
           '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
-          '--listen-peer-urls', `http://127.0.0.1:${p.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`,
+          '--listen-peer-urls', `http://${host}:${p.peer}`, '--initial-advertise-peer-urls', `http://${host}:${p.peer}`,
           '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', base,
           '--heartbeat-interval', '100', '--election-timeout', '1000', '--log-level', 'error',
         ], { stdio: ['ignore', 'ignore', 'ignore'] });
