@@ -1,3 +1,4 @@
+import type { ClusterView } from '../http/cluster-view.js';
 import type { UserStore } from '../auth/user-store.js';
 import type { LogLevel } from '../log.js';
 import type { StoreTap } from '../store/store-tap.js';
@@ -7,7 +8,7 @@ import type { StoreTap } from '../store/store-tap.js';
  * the server layer, so it does not start brokers itself: the `warren` command (src/cli) passes a
  * launcher that calls the server's startBroker with the node's settings plus these overrides.
  */
-export type BrokerLauncher = (overrides: { replication: StoreTap; httpPort: number | null }) => Promise<LeaderBroker>;
+export type BrokerLauncher = (overrides: { replication: StoreTap; httpPort: number | null; clusterView: ClusterView }) => Promise<LeaderBroker>;
 
 /** The running broker, as far as the cluster node uses it. */
 export interface LeaderBroker {

@@ -1,4 +1,5 @@
 import { Logger } from '../log.js';
+import type { ClusterView } from '../http/cluster-view.js';
 import type { BrokerLauncher, ClusterNodeSettings, LeaderBroker } from './broker-launcher.js';
 import { EtcdClient } from './etcd-client.js';
 import type { LeaderKey } from './etcd-client.js';
@@ -201,7 +202,7 @@ export class ClusterNode {
     this.proxy = null;
     let broker: LeaderBroker;
     try {
-      broker = await this.startBroker({ httpPort: this.options.httpPort === null ? null : 0, replication: replication.storeTap });
+      broker = await this.startBroker({ httpPort: this.options.httpPort === null ? null : 0, replication: replication.storeTap, clusterView: this.clusterView(replication) });
     } catch (err) {
       await replication.close();
       throw err;
@@ -248,7 +249,24 @@ export class ClusterNode {
   }
 
   private async isMember(nodeId: string): Promise<boolean> {
-    return (await this.coord.members()).some((m) => m.id === nodeId);
+    const members = await this.coord.members();
+    for (const m of members) this.memberNames.set(m.id, m.name);
+    return members.some((m) => m.id === nodeId);
+  }
+
+  /** Node names by id, as last read from the members in etcd (for metrics labels). */
+  private readonly memberNames = new Map<string, string>();
+
+  /** The leader's followers for /metrics: replication's view, in sync as etcd's ISR says. */
+  private clusterView(replication: ReplicationLeaderHandle): ClusterView {
+    return {
+      followers: () => replication.followers().map((f) => ({
+        name: this.memberNames.get(f.nodeId) ?? f.nodeId,
+        connected: f.connected,
+        inSync: this.leading?.isr.has(f.nodeId) ?? false,
+        lagBytes: f.lagBytes,
+      })),
+    };
   }
 
   /** Followers being admitted, with when they joined the confirm set. */

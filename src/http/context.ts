@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { UserStore, User } from '../auth/user-store.js';
 import type { Broker } from '../broker/broker.js';
+import type { ClusterView } from './cluster-view.js';
 import type { Consumer } from '../broker/consumer.js';
 import type { VHost } from '../broker/vhost.js';
 import type { Logger } from '../log.js';
@@ -63,6 +64,8 @@ export interface ManagementContext {
   readonly listeners: { protocol: 'amqp' | 'http' | 'prometheus'; port: number; host: string }[];
   /** Message rates and their history (sampled while the HTTP API runs). */
   readonly stats: StatsSampler;
+  /** The cluster this broker leads (metrics), null when it is not clustered. */
+  readonly cluster: ClusterView | null;
 }
 
 /** RabbitMQ names nodes name@host; Warren is always a single node. */

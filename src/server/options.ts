@@ -1,3 +1,4 @@
+import type { ClusterView } from '../http/cluster-view.js';
 import type { LogLevel } from '../log.js';
 import type { UserStore } from '../auth/user-store.js';
 import type { TlsOptions } from './tls-listener.js';
@@ -63,6 +64,8 @@ export interface BrokerOptions {
    * cluster node (src/cluster/cluster-node.ts) instead of a lone broker. null: single node.
    */
   cluster: Partial<ClusterOptions> | null;
+  /** Set by a cluster node on the broker it runs while leading: cluster fields on /metrics. */
+  clusterView: ClusterView | null;
 }
 
 export const defaultOptions: BrokerOptions = {
@@ -88,6 +91,7 @@ export const defaultOptions: BrokerOptions = {
   statsInterval: 5000,
   logLevel: 'info',
   replication: null,
+  clusterView: null,
   cluster: null,
 };
 

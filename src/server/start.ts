@@ -54,7 +54,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
     : await startTlsListener(options, (socket) => connections.add(new Connection(socket, ctx, (c) => connections.delete(c))), log);
   const management = await startManagement({
     broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(), diskFreeLimit: options.diskFreeLimit,
-    dataDir: options.dataDir, listeners: [{ protocol: 'amqp', port, host: options.host }],
+    dataDir: options.dataDir, listeners: [{ protocol: 'amqp', port, host: options.host }], cluster: options.clusterView,
   }, options.httpPort, options.metricsPort, options.host, options.statsInterval);
 
   let closed = false;

@@ -9,6 +9,7 @@ import {
   nodeMetrics, nodejsMetrics, processStartMetric, totalsMetrics, vhostStatus,
 } from './node-families.js';
 import type { NodeFamily } from './node-families.js';
+import { clusterMetrics } from './cluster-families.js';
 import { TextChunks } from './text-format.js';
 
 /** Samples per chunk: small enough that building one takes well under a millisecond. */
@@ -75,6 +76,7 @@ export function* exposition(ctx: ManagementContext, kind: Exposition): Generator
   yield* nodeFamily(out, totalsMetrics, ctx, null);
   yield* nodeFamily(out, identityMetrics, ctx, null);
   yield* nodeFamily(out, globalMetrics, ctx, null);
+  yield* nodeFamily(out, clusterMetrics, ctx, null);
   yield out.take();
 }
 
