@@ -76,7 +76,8 @@ export function* exposition(ctx: ManagementContext, kind: Exposition): Generator
   yield* nodeFamily(out, totalsMetrics, ctx, null);
   yield* nodeFamily(out, identityMetrics, ctx, null);
   yield* nodeFamily(out, globalMetrics, ctx, null);
-  yield* nodeFamily(out, clusterMetrics, ctx, null);
+  // Warren's own families, only on a cluster leader: a single node's /metrics stays RabbitMQ's.
+  if (ctx.cluster) yield* nodeFamily(out, clusterMetrics, ctx, null);
   yield out.take();
 }
 
