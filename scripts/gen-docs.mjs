@@ -1,6 +1,7 @@
 // Generates the reference documentation from the code itself, so that it never drifts:
 //   docs/configuration.md  from the table of supported rabbitmq.conf keys (src/config/rabbitmq-conf.ts)
-//   docs/cli.md            from `--help` of every command in package.json's "bin"
+//   docs/cli.md            from `--help` of every command in package.json's "bin" (and `help <command>`
+//                          of each subcommand a command lists, as warrenctl does)
 //   docs/openapi.json      from the management API's route table, as the broker serves it at /api/docs
 //
 //   npm run gen:docs                     build, then write the files
@@ -54,12 +55,21 @@ ${rows.join('\n')}
 `;
 }
 
+/** `--help` of a command; for a command with subcommands (warrenctl), also `help <subcommand>` of each. */
+function commandReference(name, file) {
+  const run = (...args) => execFileSync(process.execPath, [join(root, file), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).trimEnd();
+  const help = run('--help');
+  let text = `## \`${name}\`\n\n\`\`\`text\n$ ${name} --help\n${help}\n\`\`\`\n`;
+  // rabbitmqctl's layout: an "Available commands:" list of "   name   description" lines.
+  const listed = help.split('Available commands:')[1] ?? '';
+  const subcommands = [...listed.matchAll(/^ {3}([a-z][a-z0-9_]*) {2,}\S/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+  for (const sub of subcommands) text += `\n### \`${name} ${sub}\`\n\n\`\`\`text\n$ ${name} help ${sub}\n${run('help', sub)}\n\`\`\`\n`;
+  return text;
+}
+
 function cliDoc() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const sections = Object.entries(pkg.bin ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, file]) => {
-    const help = execFileSync(process.execPath, [join(root, file), '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    return `## \`${name}\`\n\n\`\`\`text\n$ ${name} --help\n${help.trimEnd()}\n\`\`\`\n`;
-  });
+  const sections = Object.entries(pkg.bin ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, file]) => commandReference(name, file));
   return `${banner('the --help of every command in package.json\'s "bin"')}
 # Command-line reference
 
