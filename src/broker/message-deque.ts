@@ -22,6 +22,9 @@ export interface ReadyQueue {
   forEach(fn: (m: Message) => void): void;
 }
 
+const NO_ITEMS: (Message | undefined)[] = [];
+const NO_FLAGS = new Uint8Array(0);
+
 /**
  * The ready messages of a queue: a growable ring buffer of message references with a parallel
  * byte of per-queue flags (redelivered). No wrapper object per queued message, so a deep queue
@@ -37,9 +40,10 @@ export class MessageDeque implements ReadyQueue {
   /** Sum of body sizes of the queued messages. */
   bytes = 0;
 
-  constructor(capacity = 16) {
-    this.items = new Array(capacity);
-    this.flags = new Uint8Array(capacity);
+  /** Storage is allocated on the first push: thousands of idle queues hold none. */
+  constructor(capacity = 0) {
+    this.items = capacity > 0 ? new Array(capacity) : NO_ITEMS;
+    this.flags = capacity > 0 ? new Uint8Array(capacity) : NO_FLAGS;
   }
 
   get length(): number {
@@ -89,8 +93,8 @@ export class MessageDeque implements ReadyQueue {
   /** Empties the deque; returns how many messages it held. */
   clear(): number {
     const n = this.count;
-    this.items = new Array(16);
-    this.flags = new Uint8Array(16);
+    this.items = NO_ITEMS;
+    this.flags = NO_FLAGS;
     this.head = 0;
     this.count = 0;
     this.bytes = 0;
@@ -98,7 +102,7 @@ export class MessageDeque implements ReadyQueue {
   }
 
   private grow(): void {
-    const size = this.items.length * 2;
+    const size = Math.max(16, this.items.length * 2);
     const items: (Message | undefined)[] = new Array(size);
     const flags = new Uint8Array(size);
     for (let i = 0; i < this.count; i++) {

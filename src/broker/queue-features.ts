@@ -38,7 +38,19 @@ function num(v: FieldValue | undefined, absent: number): number {
   return numberOf(v) ?? absent;
 }
 
+/** Features of a queue without x-arguments, one shared object per type (idle queues are many). */
+const plain = new Map<QueueType, QueueFeatures>();
+
 export function queueFeatures(args: FieldTable, type: QueueType): QueueFeatures {
+  if (Object.keys(args).length === 0) {
+    let f = plain.get(type);
+    if (f === undefined) plain.set(type, (f = Object.freeze(readFeatures(args, type))));
+    return f;
+  }
+  return readFeatures(args, type);
+}
+
+function readFeatures(args: FieldTable, type: QueueType): QueueFeatures {
   const maxLength = num(args['x-max-length'], Infinity);
   const maxBytes = num(args['x-max-length-bytes'], Infinity);
   let overflow = (str(args['x-overflow']) ?? 'drop-head') as Overflow;

@@ -14,6 +14,8 @@ import { queueFeatures } from './queue-features.js';
 import type { QueueFeatures } from './queue-features.js';
 import type { QueueJournal } from './queue-journal.js';
 
+const NO_BINDINGS: ReadonlySet<Binding> = new Set();
+
 export type QueueType = 'classic' | 'quorum' | 'stream';
 
 export interface QueueOptions {
@@ -60,9 +62,10 @@ export class Queue {
   readonly messages: ReadyQueue;
   /** Consumers ordered by descending x-priority, then by arrival. */
   private consumerList: Consumer[] = [];
-  private readonly cursors = new Map<number, number>();
-  /** Bindings that deliver into this queue (for cleanup on delete). */
-  readonly bindings = new Set<Binding>();
+  /** Round-robin position per consumer priority level; made on first delivery (idle queues are many). */
+  private cursors: Map<number, number> | null = null;
+  /** Bindings that deliver into this queue; made on the first bind (most queues have none but the default). */
+  private bindingSet: Set<Binding> | null = null;
   unackedCount = 0;
   /** Body bytes of the unacknowledged deliveries (message_bytes_unacknowledged). */
   unackedBytes = 0;
@@ -118,6 +121,11 @@ export class Queue {
     if (f.singleActiveConsumer) this.arrivals = [];
     this.touch();
   }
+
+  /** Bindings that deliver into this queue (for cleanup on delete and listings). */
+  get bindings(): ReadonlySet<Binding> { return this.bindingSet ?? NO_BINDINGS; }
+  addBinding(b: Binding): void { (this.bindingSet ??= new Set()).add(b); }
+  removeBinding(b: Binding): void { this.bindingSet?.delete(b); }
 
   get durable(): boolean { return this.options.durable; }
   get exclusiveOwner(): object | null { return this.options.exclusiveOwner; }
@@ -337,7 +345,7 @@ export class Queue {
       if (head.arrivedAt === 0) head.arrivedAt = now; // put here without enqueue (recovery): counts from now
       const at = expiresAt(head, queueTtl);
       if (at > now) {
-        if (at !== Infinity) (this.ttlTimer ??= new Timer(this.onTtlTimer)).setNoLaterThan(at, now);
+        if (at !== Infinity) (this.ttlTimer ??= new Timer(() => this.onTtlTimer())).setNoLaterThan(at, now);
         break;
       }
       this.messages.shift();
@@ -350,9 +358,9 @@ export class Queue {
     }
   }
 
-  private readonly onTtlTimer = (): void => {
+  private onTtlTimer(): void {
     if (!this.deleted) this.dropExpired();
-  };
+  }
 
   /**
    * Messages leave the queue dead: to the dead-letter exchange if there is one. `journaled`: their
@@ -396,12 +404,12 @@ export class Queue {
   touch(): void {
     const expires = this.features.expires;
     if (expires < 0 || this.consumerList.length > 0 || this.deleted) return;
-    (this.expiryTimer ??= new Timer(this.onExpiryTimer)).set(Date.now() + expires);
+    (this.expiryTimer ??= new Timer(() => this.onExpiryTimer())).set(Date.now() + expires);
   }
 
-  private readonly onExpiryTimer = (): void => {
+  private onExpiryTimer(): void {
     if (!this.deleted && this.consumerList.length === 0) this.onExpired?.(this);
-  };
+  }
 
   // --- consumers ------------------------------------------------------------------------------
 
@@ -478,12 +486,12 @@ export class Queue {
       let end = start + 1;
       while (end < list.length && list[end].priority === priority) end++;
       const size = end - start;
-      const cursor = (this.cursors.get(priority) ?? 0) % size;
+      const cursor = (this.cursors?.get(priority) ?? 0) % size;
       for (let k = 0; k < size; k++) {
         const idx = (cursor + k) % size;
         const c = list[start + idx];
         if (c.owner.canDeliver(c)) {
-          this.cursors.set(priority, idx + 1);
+          (this.cursors ??= new Map()).set(priority, idx + 1);
           return c;
         }
       }

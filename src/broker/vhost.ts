@@ -352,7 +352,7 @@ export class VHost {
     source.validateBinding(args, routingKey);
     const b: Binding = { source, destination, routingKey, arguments: args, key: bindingKey(routingKey, args) };
     if (!source.bind(b)) return;
-    if (destination.kind === 'queue') destination.bindings.add(b);
+    if (destination.kind === 'queue') destination.addBinding(b);
     else destination.incoming.add(b);
     this.observer?.bindingAdded(b);
   }
@@ -366,7 +366,7 @@ export class VHost {
   private removeBinding(b: Binding): void {
     if (!b.source.unbind(b)) return;
     this.observer?.bindingRemoved(b);
-    if (b.destination.kind === 'queue') b.destination.bindings.delete(b);
+    if (b.destination.kind === 'queue') b.destination.removeBinding(b);
     else b.destination.incoming.delete(b);
     // An auto-delete exchange goes away with its last binding as a source (RabbitMQ semantics).
     const src = b.source;

@@ -162,26 +162,31 @@ export class PagedDeque implements ReadyQueue {
 
   /** Returns a buffer holding the whole record at `pos` of `f` (reading ahead a chunk). */
   private readAt(f: SpillFile, pos: number): { buf: Buffer; at: number } {
-    if (this.cache.file === f && pos >= this.cache.start && pos + 4 <= this.cache.end) {
-      const at = pos - this.cache.start;
+    if (this.cacheFile === f && pos >= this.cacheStart && pos + 4 <= this.cacheEnd) {
+      const at = pos - this.cacheStart;
       const len = this.readBuf.readUInt32BE(at);
-      if (pos + len <= this.cache.end) return { buf: this.readBuf, at };
+      if (pos + len <= this.cacheEnd) return { buf: this.readBuf, at };
     }
     const header = Buffer.allocUnsafe(4);
     readSync(f.fd, header, 0, 4, pos);
     const len = header.readUInt32BE(0);
     if (len > this.readBuf.length) this.readBuf = Buffer.allocUnsafe(len);
     const n = readSync(f.fd, this.readBuf, 0, Math.min(this.readBuf.length, f.size - pos), pos);
-    this.cache = { file: f, start: pos, end: pos + n };
+    this.cacheFile = f;
+    this.cacheStart = pos;
+    this.cacheEnd = pos + n;
     return { buf: this.readBuf, at: 0 };
   }
-  private cache: { file: SpillFile | null; start: number; end: number } = { file: null, start: 0, end: 0 };
+  /** What readBuf holds: bytes cacheStart..cacheEnd of cacheFile. */
+  private cacheFile: SpillFile | null = null;
+  private cacheStart = 0;
+  private cacheEnd = 0;
 
   private retire(f: SpillFile): void {
     this.files.shift();
     closeSync(f.fd);
     unlinkSync(f.path);
-    if (this.cache.file === f) this.cache.file = null;
+    if (this.cacheFile === f) this.cacheFile = null;
   }
 
   private dropFiles(): void {
@@ -190,7 +195,7 @@ export class PagedDeque implements ReadyQueue {
       try { unlinkSync(f.path); } catch { /* already gone */ }
     }
     this.files.length = 0;
-    this.cache.file = null;
+    this.cacheFile = null;
     this.tailCount = 0;
     this.tailBytes = 0;
     this.writePos = 0;

@@ -88,7 +88,14 @@ export class StatsSampler {
       for (const q of v.queues.values()) {
         ready += q.messageCount;
         unacked += q.unackedCount;
-        const r = this.ring(this.queues, q, this.shortCapacity, queueLayout.length);
+        // No ring for a queue that has only ever been idle: its history is all zeros, which is
+        // what a missing ring reads as. Thousands of idle queues would otherwise hold 1.5 KB each.
+        let r = this.queues.get(q);
+        if (r === undefined) {
+          if (q.messageCount === 0 && q.unackedCount === 0 && allZero(q.stats)) continue;
+          // The previous sample was all zeros too: start the ring there so the first rate is right.
+          this.queues.set(q, (r = new Ring(this.shortCapacity, queueLayout.length, Math.max(0, t - 1))));
+        }
         const base = (t % r.capacity) * r.width;
         r.values[base] = q.messageCount + q.unackedCount;
         r.values[base + 1] = q.messageCount;
@@ -202,6 +209,11 @@ export class StatsSampler {
     const base = (t % r.capacity) * r.width;
     for (let i = 0; i < values.length; i++) r.values[base + i] = values[i];
   }
+}
+
+function allZero(c: MessageCounters): boolean {
+  for (const name of COUNTERS) if (c[name] !== 0) return false;
+  return true;
 }
 
 function writeCounters(out: Float64Array, at: number, c: MessageCounters): void {
