@@ -40,8 +40,18 @@ interface PendingContent {
   properties: Buffer | null;
   bodySize: number;
   received: number;
+  /** Body frames so far, when they are kept apart (see onBody). */
   parts: Buffer[];
+  /** The whole body, allocated at its announced size when the first of several frames arrives. */
+  body: Buffer | null;
 }
+
+/**
+ * Bodies announced up to this size are assembled in place: one buffer of the announced size, each
+ * frame copied once into it (no per-frame copy plus a concat). Larger announcements keep frames
+ * apart, so a peer cannot make us reserve more than it actually sends.
+ */
+const ASSEMBLE_IN_PLACE = 64 * 1024 * 1024;
 
 const noTable: FieldTable = {};
 
@@ -178,17 +188,26 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       // More body than announced: like RabbitMQ, the content never completes (the next method
       // on this channel fails with 505); keep nothing so a hostile peer cannot grow memory.
       p.parts.length = 0;
+      p.body = null;
+      return;
+    }
+    if (size === 0) {
+      if (p.received === p.bodySize) this.completeContent();
       return;
     }
     // Copy: the frame may be a view into a large socket chunk we must not keep alive.
-    if (size > 0) p.parts.push(Buffer.from(buf.subarray(start, end)));
+    if (p.body === null && p.parts.length === 0 && size < p.bodySize && p.bodySize <= ASSEMBLE_IN_PLACE) {
+      p.body = Buffer.allocUnsafe(p.bodySize);
+    }
+    if (p.body !== null) buf.copy(p.body, p.received - size, start, end);
+    else p.parts.push(Buffer.from(buf.subarray(start, end)));
     if (p.received === p.bodySize) this.completeContent();
   }
 
   private completeContent(): void {
     const p = this.pending!;
     this.pending = null;
-    const body = p.parts.length === 1 ? p.parts[0] : p.parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.parts, p.bodySize);
+    const body = p.body !== null ? p.body : p.parts.length === 1 ? p.parts[0] : p.parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.parts, p.bodySize);
     const properties = p.properties!;
     let decoded: BasicProperties;
     try {
@@ -293,7 +312,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       case MethodId.BasicCancel: return this.cancel(m.consumerTag, m.noWait);
       case MethodId.BasicPublish:
         if (m.immediate) throw amqpError(ReplyCode.NotImplemented, 'immediate=true');
-        this.pending = { method: m, properties: null, bodySize: 0, received: 0, parts: [] };
+        this.pending = { method: m, properties: null, bodySize: 0, received: 0, parts: [], body: null };
         return;
       case MethodId.BasicGet: return this.get(m.queue, m.noAck);
       case MethodId.BasicAck: return this.ack(m.deliveryTag, m.multiple);
