@@ -50,6 +50,7 @@ export class DefinitionsStore {
   /** Starts an empty change log (its content is in the snapshot just written). */
   private startLog(): number {
     this.logSize = 0;
+    this.unsynced = true; // the new, empty log itself
     this.tap?.truncate(LOG, 0);
     return openSync(this.logPath, 'w');
   }
@@ -126,6 +127,7 @@ export class DefinitionsStore {
     this.logLines += this.pending.length;
     this.pending = [];
     writeSync(this.fd, text);
+    this.unsynced = true;
     this.tap?.append(LOG, this.logSize, text);
     this.logSize += text.length;
     const live = kinds.reduce((n, k) => n + Object.keys(this.state[k]).length, 0);
@@ -135,8 +137,14 @@ export class DefinitionsStore {
   /** Everything appended so far reaches the disk (called on a timer and at close). */
   sync(): void {
     this.flush();
+    // Only when something was written: this runs every second on the event loop, and an fsync
+    // waits for the disk (milliseconds on a busy one) even with nothing to write.
+    if (!this.unsynced) return;
     fsyncSync(this.fd);
+    this.unsynced = false;
   }
+  /** The log changed since its last fsync. */
+  private unsynced = true;
 
   private compact(): void {
     this.writeSnapshot();
