@@ -1,11 +1,14 @@
 import { checkPassword, hashPassword } from './password-hash.js';
 import type { HashingAlgorithm } from './password-hash.js';
+import type { Limits } from '../broker/limits.js';
 
 export interface User {
   name: string;
   passwordHash: string;
   hashingAlgorithm: HashingAlgorithm;
   tags: string[];
+  /** max-connections / max-channels (rabbitmqctl set_user_limits); absent: none. */
+  limits?: Limits;
 }
 
 export interface Permission {
@@ -54,6 +57,14 @@ export class UserStore {
     };
     this.putUser(user);
     return user;
+  }
+
+  /** Replaces a user's limits; false if there is no such user. */
+  setLimits(name: string, limits: Limits): boolean {
+    const user = this.users.get(name);
+    if (!user) return false;
+    this.putUser({ ...user, limits });
+    return true;
   }
 
   /** The user if the password is right, else undefined (unknown user or wrong password alike). */

@@ -13,6 +13,7 @@ import { registerConnections } from './controllers/connections.js';
 import { registerDefinitions } from './controllers/definitions.js';
 import { registerExchanges } from './controllers/exchanges.js';
 import { registerHealth } from './controllers/health.js';
+import { registerLimits } from './controllers/limits.js';
 import { registerOverview } from './controllers/overview.js';
 import { registerPermissions } from './controllers/permissions.js';
 import { registerPolicies } from './controllers/policies.js';
@@ -32,6 +33,7 @@ export function managementRouter(ctx: ManagementContext): Router {
   registerPermissions(router, ctx);
   registerPolicies(router, ctx);
   registerParameters(router, ctx);
+  registerLimits(router, ctx);
   registerExchanges(router, ctx);
   registerQueues(router, ctx);
   registerBindings(router, ctx);

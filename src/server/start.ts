@@ -8,6 +8,7 @@ import { Connection } from './connection.js';
 import { startTlsListener } from './tls-listener.js';
 import { DirectReplyRegistry } from './direct-reply.js';
 import { Alarms } from './alarms.js';
+import { ConnectionTracker } from './connection-tracker.js';
 import { defaultOptions } from './options.js';
 import type { BrokerOptions, RunningBroker } from './options.js';
 import type { ServerContext } from './server-context.js';
@@ -37,6 +38,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   const alarms = new Alarms(options.dataDir, options.diskFreeLimit);
   const ctx: ServerContext = {
     broker, users, options, log, directReply: new DirectReplyRegistry(), serverProperties: serverProperties(), persistence, alarms,
+    tracker: new ConnectionTracker(),
   };
   alarms.onChange((active, reason) => {
     log.warning(active ? 'alarm_set' : 'alarm_cleared', { resource: 'disk', reason, free_bytes: alarms.diskFree });

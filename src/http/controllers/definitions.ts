@@ -8,6 +8,8 @@ import type { Router } from '../router.js';
 import type { ApplyTo } from '../../broker/policy.js';
 import { PolicyError } from '../../broker/vhost.js';
 import { parseTags, userJson } from './users.js';
+import { limitsError, userLimitNames } from '../../broker/limits.js';
+import type { Limits } from '../../broker/limits.js';
 import { bodyObject, bool, modelOp } from './shared.js';
 import { importOperatorPolicy, operatorPolicyParameters, OPERATOR_POLICY_COMPONENT } from './operator-policy-parameters.js';
 
@@ -117,7 +119,8 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
       const algorithm = (u.hashing_algorithm ?? 'rabbit_password_hashing_sha256') as HashingAlgorithm;
       const passwordHash = typeof u.password_hash === 'string' ? u.password_hash
         : typeof u.password === 'string' ? hashPassword(u.password, algorithm) : '';
-      ctx.users.putUser({ name: str(u, 'name'), passwordHash, hashingAlgorithm: algorithm, tags: parseTags(u.tags) });
+      const limits = importedLimits(u.limits);
+      ctx.users.putUser({ name: str(u, 'name'), passwordHash, hashingAlgorithm: algorithm, tags: parseTags(u.tags), ...(limits ? { limits } : {}) });
     }
     for (const p of list(d.permissions, 'permissions')) {
       const vhost = str(p, 'vhost');
@@ -148,7 +151,10 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
       importOperatorPolicy(vhost(p), str(p, 'name'), p.value);
       continue;
     }
-    ctx.broker.parameters.set({ component: str(p, 'component'), vhost: vhostOf(p), name: str(p, 'name'), value: p.value });
+    const param = { component: str(p, 'component'), vhost: vhostOf(p), name: str(p, 'name'), value: p.value };
+    const invalid = ctx.broker.parameters.validate(param);
+    if (invalid) throw httpErrors.badRequest(`Validation failed\n\n${invalid}\n`);
+    ctx.broker.parameters.set(param);
   }
   for (const e of list(d.exchanges, 'exchanges')) {
     const name = str(e, 'name');
@@ -177,6 +183,14 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
   const ignored = ['global_parameters', 'topic_permissions']
     .filter((k) => Array.isArray(d[k]) && (d[k] as unknown[]).length > 0 && !(k === 'global_parameters' && onlyGlobalClusterId(d[k] as Obj[])));
   if (ignored.length > 0) ctx.log.warning('definitions_not_applied', { sections: ignored.join(','), reason: 'not supported yet' });
+}
+
+/** A user's `limits` as exported by RabbitMQ ({} or absent: none), validated. */
+function importedLimits(v: unknown): Limits | undefined {
+  if (v === undefined || v === null) return undefined;
+  const invalid = limitsError(v, userLimitNames, 'user-limits');
+  if (invalid) throw httpErrors.badRequest(invalid);
+  return Object.keys(v as object).length === 0 ? undefined : (v as Limits);
 }
 
 /** internal_cluster_id is RabbitMQ's own bookkeeping, not something to import. */

@@ -9,7 +9,7 @@ import { bodyObject } from './shared.js';
 const algorithms = new Set<string>(['rabbit_password_hashing_sha256', 'rabbit_password_hashing_sha512', 'rabbit_password_hashing_md5']);
 
 export function userJson(u: User) {
-  return { name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags, limits: {} };
+  return { name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags, limits: u.limits ?? {} };
 }
 
 /** RabbitMQ takes tags as a comma-separated string (or, since 3.9, a list). */
@@ -40,7 +40,9 @@ export function registerUsers(router: Router, ctx: ManagementContext): void {
     else if (typeof b.password_hash === 'string') passwordHash = b.password_hash;
     else if (existing) passwordHash = existing.passwordHash;
     else throw httpErrors.badRequest('Must include password or password_hash in the request');
-    ctx.users.putUser({ name: req.params.user, passwordHash, hashingAlgorithm: algorithm, tags: parseTags(b.tags) });
+    ctx.users.putUser({
+      name: req.params.user, passwordHash, hashingAlgorithm: algorithm, tags: parseTags(b.tags), ...(existing?.limits ? { limits: existing.limits } : {}),
+    });
     return { status: existing ? 204 : 201 };
   });
   router.add('DELETE', '/api/users/:user', 'administrator', (req) => {
