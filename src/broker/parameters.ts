@@ -9,6 +9,8 @@ export interface Parameter {
 export interface ParameterObserver {
   parameterChanged(p: Parameter): void;
   parameterRemoved(component: string, vhost: string, name: string): void;
+  globalParameterChanged?(name: string, value: unknown): void;
+  globalParameterRemoved?(name: string): void;
 }
 
 /**
@@ -66,6 +68,22 @@ export class Parameters {
   /** Clears every parameter of a vhost (the vhost is being deleted). */
   clearVhost(vhost: string): void {
     for (const p of this.list(undefined, vhost)) this.clear(p.component, p.vhost, p.name);
+  }
+
+  /** Global parameters (rabbitmqctl set_global_parameter; cluster_name is one), by name. */
+  readonly globals: ReadonlyMap<string, unknown> = new Map<string, unknown>();
+
+  setGlobal(name: string, value: unknown): boolean {
+    const existed = this.globals.has(name);
+    (this.globals as Map<string, unknown>).set(name, value);
+    this.observer?.globalParameterChanged?.(name, value);
+    return existed;
+  }
+
+  clearGlobal(name: string): boolean {
+    if (!(this.globals as Map<string, unknown>).delete(name)) return false;
+    this.observer?.globalParameterRemoved?.(name);
+    return true;
   }
 
   list(component?: string, vhost?: string): Parameter[] {

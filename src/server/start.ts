@@ -56,7 +56,11 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
     : await startTlsListener(options, (socket) => connections.add(new Connection(socket, ctx, (c) => connections.delete(c))), log);
   const management = await startManagement({
     broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(), diskFreeLimit: options.diskFreeLimit,
-    dataDir: options.dataDir, listeners: [{ protocol: 'amqp', port, host: options.host }],
+    dataDir: options.dataDir,
+    listeners: [
+      { protocol: 'amqp', port, host: options.host },
+      ...(tls ? [{ protocol: 'amqp/ssl' as const, port: tls.port, host: options.host, certfile: options.tls?.certfile, cacertfile: options.tls?.cacertfile }] : []),
+    ],
   }, options.httpPort, options.metricsPort, options.host, options.statsInterval);
 
   let closed = false;

@@ -135,6 +135,7 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     // Runtime parameters last: their components act on a complete model (vhost limits must not
     // refuse the queues being restored; a shovel starts with its queues' messages back).
     for (const p of this.definitions.all<Parameter>('parameter')) broker.parameters.set(p);
+    for (const g of this.definitions.all<{ name: string; value: unknown }>('globalParameter')) broker.parameters.setGlobal(g.name, g.value);
     broker.observer = this;
     broker.parameters.observer = this;
     users.observer = this;
@@ -295,6 +296,14 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
 
   parameterChanged(p: Parameter): void {
     this.definitions.put('parameter', key(p.component, p.vhost, p.name), { component: p.component, vhost: p.vhost, name: p.name, value: p.value });
+  }
+
+  globalParameterChanged(name: string, value: unknown): void {
+    this.definitions.put('globalParameter', name, { name, value });
+  }
+
+  globalParameterRemoved(name: string): void {
+    this.definitions.delete('globalParameter', name);
   }
 
   parameterRemoved(component: string, vhost: string, name: string): void {

@@ -8,6 +8,7 @@ import type { Router } from '../router.js';
 import type { ApplyTo } from '../../broker/policy.js';
 import { PolicyError } from '../../broker/vhost.js';
 import { parseTags, userJson } from './users.js';
+import { topicPermissionsJson } from './topic-permissions.js';
 import { limitsError, userLimitNames } from '../../broker/limits.js';
 import type { Limits } from '../../broker/limits.js';
 import { bodyObject, bool, modelOp } from './shared.js';
@@ -71,9 +72,9 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
         users: [...ctx.users.users.values()].map(userJson),
         vhosts: [...ctx.broker.vhosts.keys()].map((name) => ({ name })),
         permissions,
-        topic_permissions: [],
+        topic_permissions: topicPermissionsJson(ctx.users),
         parameters: [...ctx.broker.parameters.list(), ...[...ctx.broker.vhosts.values()].flatMap(operatorPolicyParameters)],
-        global_parameters: [],
+        global_parameters: [...ctx.broker.parameters.globals].map(([name, value]) => ({ name, value })),
         policies: [...ctx.broker.vhosts.values()].flatMap(policiesOf),
         queues,
         exchanges,
@@ -108,8 +109,8 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
 /**
  * Imports a definitions document: vhosts, users, permissions, exchanges, queues, bindings, in
  * that order so every reference resolves. With `onlyVhost`, objects carry no vhost field and go
- * there. Policies (before queues and exchanges, so they apply as those are declared) and runtime
- * parameters are applied; topic permissions are reported, not applied.
+ * there. Policies (before queues and exchanges, so they apply as those are declared), runtime and
+ * global parameters and topic permissions are applied too.
  */
 export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: string | undefined): void {
   const vhostOf = (o: Obj) => onlyVhost ?? str(o, 'vhost');
@@ -126,6 +127,15 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
       const vhost = str(p, 'vhost');
       if (!ctx.broker.vhosts.has(vhost)) throw httpErrors.badRequest(`vhost_not_found: ${vhost}`);
       ctx.users.setPermissions(str(p, 'user'), vhost, { configure: str(p, 'configure'), write: str(p, 'write'), read: str(p, 'read') });
+    }
+    for (const p of list(d.topic_permissions, 'topic_permissions')) {
+      const vhost = str(p, 'vhost');
+      if (!ctx.broker.vhosts.has(vhost)) throw httpErrors.badRequest(`vhost_not_found: ${vhost}`);
+      ctx.users.setTopicPermission(str(p, 'user'), vhost, str(p, 'exchange'), { write: str(p, 'write'), read: str(p, 'read') });
+    }
+    // internal_cluster_id is RabbitMQ's own bookkeeping, not something to carry over.
+    for (const g of list(d.global_parameters, 'global_parameters')) {
+      if (g.name !== 'internal_cluster_id') ctx.broker.parameters.setGlobal(str(g, 'name'), g.value);
     }
   }
   const vhost = (o: Obj): VHost => {
@@ -180,9 +190,6 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
     if (!source || !dest) throw httpErrors.badRequest(`binding refers to a missing ${!source ? 'exchange ' + String(b.source) : destName} in vhost '${v.name}'`);
     modelOp(() => v.bind(source, dest, typeof b.routing_key === 'string' ? b.routing_key : '', jsonToTable(b.arguments ?? {})));
   }
-  const ignored = ['global_parameters', 'topic_permissions']
-    .filter((k) => Array.isArray(d[k]) && (d[k] as unknown[]).length > 0 && !(k === 'global_parameters' && onlyGlobalClusterId(d[k] as Obj[])));
-  if (ignored.length > 0) ctx.log.warning('definitions_not_applied', { sections: ignored.join(','), reason: 'not supported yet' });
 }
 
 /** A user's `limits` as exported by RabbitMQ ({} or absent: none), validated. */
@@ -191,11 +198,6 @@ function importedLimits(v: unknown): Limits | undefined {
   const invalid = limitsError(v, userLimitNames, 'user-limits');
   if (invalid) throw httpErrors.badRequest(invalid);
   return Object.keys(v as object).length === 0 ? undefined : (v as Limits);
-}
-
-/** internal_cluster_id is RabbitMQ's own bookkeeping, not something to import. */
-function onlyGlobalClusterId(params: Obj[]): boolean {
-  return params.every((p) => p.name === 'internal_cluster_id');
 }
 
 function policiesOf(v: VHost) {

@@ -4,7 +4,7 @@ import type { User } from '../../auth/user-store.js';
 import type { ManagementContext } from '../context.js';
 import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
-import { bodyObject } from './shared.js';
+import { bodyObject, requireKeys } from './shared.js';
 
 const algorithms = new Set<string>(['rabbit_password_hashing_sha256', 'rabbit_password_hashing_sha512', 'rabbit_password_hashing_md5']);
 
@@ -25,6 +25,21 @@ export function registerUsers(router: Router, ctx: ManagementContext): void {
   router.add('GET', '/api/users', 'administrator', () => ({
     status: 200, body: [...ctx.users.users.values()].map(userJson).sort((a, b) => (a.name < b.name ? -1 : 1)),
   }));
+  // Before /api/users/:user, which would otherwise take 'without-permissions' for a user name.
+  router.add('GET', '/api/users/without-permissions', 'administrator', () => ({
+    status: 200,
+    body: [...ctx.users.users.values()]
+      .filter((u) => ![...ctx.users.permissions.values()].some((perUser) => perUser.has(u.name)))
+      .map(userJson).sort((a, b) => (a.name < b.name ? -1 : 1)),
+  }));
+  /** Deletes the users in order; an unknown one stops there with 400 (those before it are gone), as RabbitMQ. */
+  router.add('POST', '/api/users/bulk-delete', 'administrator', (req) => {
+    const b = bodyObject(req.body);
+    requireKeys(b, ['users']);
+    if (!Array.isArray(b.users)) throw httpErrors.badRequest('users must be a list');
+    for (const name of b.users.map(String)) if (!ctx.users.deleteUser(name)) throw httpErrors.badRequest(['no_such_user', name]);
+    return { status: 204 };
+  });
   router.add('GET', '/api/users/:user', 'administrator', (req) => {
     const u = ctx.users.users.get(req.params.user);
     if (!u) throw httpErrors.notFound();
