@@ -71,7 +71,9 @@ export class VHost {
   /** Supplies paged ready-message FIFOs for a new queue (set by the store; null: in memory). */
   readyQueueFactory: ((queue: string) => (part: string) => ReadyQueue) | null = null;
   /** Stores a persistent message routed to durable queues (dead-lettered copies); set by the store. */
-  storeMessage: ((m: Message, queues: Iterable<Queue>) => void) | null = null;
+  storeMessage: ((m: Message, queues: Iterable<Queue>) => boolean) | null = null;
+  /** Calls back once everything stored so far is on disk (set by the store; null: at once). */
+  afterDurable: ((done: (err?: Error) => void) => void) | null = null;
   /** Durability of delayed messages (set by the store): keep while held, forget when released. */
   delayStore: DelayStore | null = null;
   /** Messages held by x-delayed-message exchanges until their x-delay passes. */

@@ -93,11 +93,15 @@ function extract(v: Json, cols: Columns): Json {
   return out;
 }
 
-/** `columns`, and on lists `sort` and `sort_reverse`, applied to a JSON answer. */
-export function shape(body: Json, query: URLSearchParams): Json {
+/**
+ * `columns`, and on a listing (`list`: a GET's array, which RabbitMQ answers with reply_list)
+ * `sort` and `sort_reverse`, applied to a JSON answer. Other arrays (messages got from a queue)
+ * keep their order.
+ */
+export function shape(body: Json, query: URLSearchParams, list = true): Json {
   // Columns first: RabbitMQ's reply_list sorts what is left of each item.
   const kept = extract(body, columnsOf(query));
-  return Array.isArray(kept) ? sorted(kept, query) : kept;
+  return list && Array.isArray(kept) ? sorted(kept, query) : kept;
 }
 
 function integerParam(query: URLSearchParams, name: string): number | undefined {

@@ -104,6 +104,10 @@ export const routeDocs: Record<string, RouteDoc> = {
   'GET /api/exchanges/:vhost/:name': { summary: "One exchange ('amq.default' is the default exchange)" },
   'PUT /api/exchanges/:vhost/:name': { summary: 'Declare an exchange (406-style 400 if it exists with other properties)', body: exchangeBody },
   'DELETE /api/exchanges/:vhost/:name': { summary: 'Delete an exchange', query: { 'if-unused': 'true: only if it has no bindings' } },
+  'POST /api/exchanges/:vhost/:name/publish': {
+    summary: 'Publish a message; answers {"routed": bool} once it is as safe as a publisher confirm promises',
+    body: { properties: { delivery_mode: 2, headers: {} }, routing_key: 'orders.new', payload: 'hello', payload_encoding: 'string' },
+  },
   'GET /api/exchanges/:vhost/:name/bindings/source': { summary: 'Bindings from this exchange' },
   'GET /api/exchanges/:vhost/:name/bindings/destination': { summary: 'Bindings to this exchange (exchange-to-exchange)' },
 
@@ -116,6 +120,11 @@ export const routeDocs: Record<string, RouteDoc> = {
     query: { 'if-unused': 'true: only if it has no consumers', 'if-empty': 'true: only if it has no messages' },
   },
   'DELETE /api/queues/:vhost/:name/contents': { summary: 'Purge a queue (delete its ready messages)' },
+  'POST /api/queues/:vhost/:name/get': {
+    summary: 'Get messages (basic.get count times, then ack, requeue or reject them all as ackmode says)',
+    body: { count: 5, ackmode: 'ack_requeue_true', encoding: 'auto', truncate: 50000 },
+  },
+  'POST /api/queues/:vhost/:name/actions': { summary: 'Queue actions: sync and cancel_sync (accepted; a classic queue has nothing to sync)', body: { action: 'sync' } },
   'GET /api/queues/:vhost/:name/bindings': { summary: "A queue's bindings, the default exchange's included" },
 
   'GET /api/bindings': { summary: 'Bindings of every virtual host the user may see' },

@@ -19,6 +19,7 @@ import { registerExchanges } from './controllers/exchanges.js';
 import { registerHealth } from './controllers/health.js';
 import { registerHealthChecks } from './controllers/health-checks.js';
 import { registerLimits } from './controllers/limits.js';
+import { registerMessages } from './controllers/messages.js';
 import { registerOverview } from './controllers/overview.js';
 import { registerPermissions } from './controllers/permissions.js';
 import { registerPolicies } from './controllers/policies.js';
@@ -47,6 +48,7 @@ export function managementRouter(ctx: ManagementContext): Router {
   registerExchanges(router, ctx);
   registerQueues(router, ctx);
   registerBindings(router, ctx);
+  registerMessages(router, ctx);
   registerConnections(router, ctx);
   registerHealth(router, ctx);
   registerHealthChecks(router, ctx);
@@ -87,8 +89,8 @@ async function handle(router: Router, ctx: ManagementContext, req: IncomingMessa
       }
     }
     const out = await route.handle({ method: route.method as Method, params, query: url.searchParams, body, user, headers: req.headers });
-    // sort / sort_reverse / columns apply to every JSON answer, as in RabbitMQ.
-    const answer = out.status === 200 && out.body !== undefined && !out.shaped ? shape(out.body, url.searchParams) : out.body;
+    // columns apply to every JSON answer, sort / sort_reverse to listings (GETs), as in RabbitMQ.
+    const answer = out.status === 200 && out.body !== undefined && !out.shaped ? shape(out.body, url.searchParams, req.method !== 'POST') : out.body;
     send(res, out.status, answer, out.headers, req.method === 'HEAD');
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;

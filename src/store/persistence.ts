@@ -230,6 +230,7 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     v.readyQueueFactory = (queue) => (part) =>
       new PagedDeque({ dir: join(this.pagingDir, `${++this.pagingSeq}-${part}`), maxInMemory: this.pagingThreshold });
     v.storeMessage = (m, queues) => this.storeMessage(m, queues);
+    v.afterDurable = (done) => this.afterDurable(done);
       }
 
   vhostAdded(v: VHost): void {
