@@ -1,11 +1,14 @@
 import { checkPassword, hashPassword } from './password-hash.js';
 import type { HashingAlgorithm } from './password-hash.js';
+import type { Limits } from '../broker/limits.js';
 
 export interface User {
   name: string;
   passwordHash: string;
   hashingAlgorithm: HashingAlgorithm;
   tags: string[];
+  /** max-connections / max-channels (rabbitmqctl set_user_limits); absent: none. */
+  limits?: Limits;
 }
 
 export interface Permission {
@@ -56,6 +59,20 @@ export class UserStore {
     return user;
   }
 
+  /** Forgets every permission and topic permission in a vhost (the vhost is being deleted). */
+  clearVhost(vhost: string): void {
+    for (const user of [...(this.permissions.get(vhost)?.keys() ?? [])]) this.clearPermissions(user, vhost);
+    for (const user of [...(this.topicPermissions.get(vhost)?.keys() ?? [])]) this.clearTopicPermissions(user, vhost);
+  }
+
+  /** Replaces a user's limits; false if there is no such user. */
+  setLimits(name: string, limits: Limits): boolean {
+    const user = this.users.get(name);
+    if (!user) return false;
+    this.putUser({ ...user, limits });
+    return true;
+  }
+
   /** The user if the password is right, else undefined (unknown user or wrong password alike). */
   authenticate(name: string, password: string): User | undefined {
     const user = this.users.get(name);
@@ -73,7 +90,8 @@ export class UserStore {
   /** Deletes a user and every permission it had; false if there was no such user. */
   deleteUser(name: string): boolean {
     if (!this.users.delete(name)) return false;
-    for (const vhost of this.permissions.keys()) this.clearPermissions(name, vhost);
+    for (const vhost of [...this.permissions.keys()]) this.clearPermissions(name, vhost);
+    for (const vhost of [...this.topicPermissions.keys()]) this.clearTopicPermissions(name, vhost);
     this.observer?.userRemoved?.(name);
     return true;
   }
@@ -106,6 +124,10 @@ export class UserStore {
     for (const x of exchange === undefined ? [...perUser.keys()] : [exchange]) {
       if (perUser.delete(x)) this.observer?.topicPermissionChanged?.(user, vhost, x, null);
     }
+    if (perUser.size > 0) return;
+    const perVhost = this.topicPermissions.get(vhost)!;
+    perVhost.delete(user);
+    if (perVhost.size === 0) this.topicPermissions.delete(vhost);
   }
 
   topicPermission(user: string, vhost: string, exchange: string): TopicPermission | undefined {

@@ -1,6 +1,8 @@
 import { VHost } from './vhost.js';
 import { Parameters } from './parameters.js';
 import { GlobalCounters } from './message-stats.js';
+import { limitsError, vhostLimitNames, VHOST_LIMITS_COMPONENT } from './limits.js';
+import type { Limits } from './limits.js';
 
 /** Told when vhosts come and go (durable storage keeps them). */
 export interface VhostObserver {
@@ -17,6 +19,17 @@ export class Broker {
   /** Node-wide message and churn counters (Prometheus rabbitmq_global_*). */
   readonly counters = new GlobalCounters();
 
+  constructor() {
+    // Vhost limits are the runtime parameter vhost-limits/{vhost}/limits, as in RabbitMQ.
+    this.parameters.register(VHOST_LIMITS_COMPONENT, {
+      validate: (_vhost, _name, value) => limitsError(value, vhostLimitNames, 'limits'),
+      changed: (vhost, _name, value) => {
+        const v = this.vhosts.get(vhost);
+        if (v) v.limits = (value ?? {}) as Limits;
+      },
+    });
+  }
+
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name);
     if (!v) {
@@ -32,6 +45,7 @@ export class Broker {
     if (!v) return false;
     for (const q of [...v.queues.values()]) v.removeQueue(q);
     for (const e of [...v.exchanges.keys()]) if (e !== '' && !e.startsWith('amq.')) v.deleteExchange(e, false);
+    this.parameters.clearVhost(name);
     this.vhosts.delete(name);
     this.observer?.vhostRemoved(v);
     return true;

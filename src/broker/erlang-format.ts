@@ -33,3 +33,22 @@ export function erlangTaggedTuple(tag: string, value: string, column: number): s
   if (column + Buffer.byteLength(flat) <= 78) return flat;
   return `{${tag},\n${' '.repeat(column + 1)}${value}}`;
 }
+
+/**
+ * A list of already formatted terms as ~p lays it out when it starts at `column`: on one line if
+ * it ends by column 78, otherwise one element per line, aligned under the first.
+ */
+export function erlangList(items: string[], column = 1): string {
+  const flat = `[${items.join(',')}]`;
+  if (column + Buffer.byteLength(flat) <= 78) return flat;
+  return `[${items.join(`,\n${' '.repeat(column)}`)}]`;
+}
+
+/** A JSON value as the Erlang term RabbitMQ decodes it into, printed as ~p would (strings as binaries). */
+export function erlangTerm(v: unknown): string {
+  if (typeof v === 'string') return `<<${erlangString(Buffer.from(v, 'utf8'))}>>`;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `[${v.map(erlangTerm).join(',')}]`;
+  return `#{${Object.entries(v as object).map(([k, x]) => `${erlangTerm(k)} => ${erlangTerm(x)}`).join(',')}}`;
+}

@@ -19,6 +19,8 @@ import { numberOf } from '../amqp/field-table.js';
 import { effectivePolicy, effectivePolicyDefinition, effectiveQueueArguments, validatePolicy } from './policy.js';
 import type { Policy } from './policy.js';
 import { GlobalCounters, MessageCounters } from './message-stats.js';
+import { isOverLimit } from './limits.js';
+import type { Limits } from './limits.js';
 
 export interface ExchangeDeclare extends ExchangeOptions {
   passive: boolean;
@@ -64,10 +66,14 @@ export class VHost {
   observer: DefinitionsObserver | null = null;
   readonly policies = new Map<string, Policy>();
   readonly operatorPolicies = new Map<string, Policy>();
+  /** max-connections / max-queues (kept in step with the vhost-limits runtime parameter). */
+  limits: Limits = {};
   /** Supplies paged ready-message FIFOs for a new queue (set by the store; null: in memory). */
   readyQueueFactory: ((queue: string) => (part: string) => ReadyQueue) | null = null;
   /** Stores a persistent message routed to durable queues (dead-lettered copies); set by the store. */
-  storeMessage: ((m: Message, queues: Iterable<Queue>) => void) | null = null;
+  storeMessage: ((m: Message, queues: Iterable<Queue>) => boolean) | null = null;
+  /** Calls back once everything stored so far is on disk (set by the store; null: at once). */
+  afterDurable: ((done: (err?: Error) => void) => void) | null = null;
   /** Durability of delayed messages (set by the store): keep while held, forget when released. */
   delayStore: DelayStore | null = null;
   /** Messages held by x-delayed-message exchanges until their x-delay passes. */
@@ -189,6 +195,10 @@ export class VHost {
       this.counters.queuesDeclared++;
       existing.touch();
       return existing;
+    }
+    const maxQueues = this.limits['max-queues'];
+    if (isOverLimit(maxQueues, this.queues.size)) {
+      throw errors.preconditionFailed(`cannot declare queue '${name}': queue limit in vhost '${this.name}' (${maxQueues}) is reached`);
     }
     validateQueueArgs(name, this.name, d.arguments);
     const type = queueTypeOf(name, this.name, d.arguments);

@@ -49,6 +49,15 @@ export interface ConnectionView {
   close(code: number, text: string): void;
 }
 
+/** A bound listener; TLS ones name their certificate files (certificate-expiration health check). */
+export interface ListenerInfo {
+  protocol: 'amqp' | 'amqp/ssl' | 'http' | 'prometheus';
+  port: number;
+  host: string;
+  certfile?: string;
+  cacertfile?: string | null;
+}
+
 /** Everything the HTTP API and the metrics endpoint read or change. */
 export interface ManagementContext {
   readonly broker: Broker;
@@ -61,7 +70,7 @@ export interface ManagementContext {
   readonly diskFreeLimit: number;
   readonly dataDir: string | null;
   /** Listeners as bound (ports read back after binding port 0). */
-  readonly listeners: { protocol: 'amqp' | 'http' | 'prometheus'; port: number; host: string }[];
+  readonly listeners: ListenerInfo[];
   /** Message rates and their history (sampled while the HTTP API runs). */
   readonly stats: StatsSampler;
   /** The cluster this broker leads (metrics), null when it is not clustered. */

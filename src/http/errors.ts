@@ -6,7 +6,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly error: string,
-    readonly reason: string,
+    /** A text, or a list where RabbitMQ reports an Erlang tuple such as {no_such_user, Name}. */
+    readonly reason: string | string[],
     readonly headers: Record<string, string> = {},
   ) {
     super(`${status} ${error}: ${reason}`);
@@ -23,7 +24,7 @@ export const httpErrors = {
   vhostAccessRefused: () => new HttpError(401, 'not_authorised', 'User not authorised to access virtual host'),
   methodNotAllowed: (allowed: string[]) => new HttpError(405, '', '', { allow: allowed.join(', ') }),
   notJson: () => new HttpError(400, 'bad_request', 'not_json'),
-  badRequest: (reason: string) => new HttpError(400, 'bad_request', reason),
+  badRequest: (reason: string | string[]) => new HttpError(400, 'bad_request', reason),
   /** A model error (inequivalent args, reserved names...): RabbitMQ shows the text without the code name. */
   fromAmqp: (e: AmqpError) => new HttpError(400, 'bad_request', e.text.replace(/^[A-Z_]+ - /, '')),
 };

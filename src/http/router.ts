@@ -15,10 +15,16 @@ export interface Request {
 }
 
 /** A controller's answer: a JSON body (200), or a bare status (201/204) for writes. */
-export type Response = { status: number; body?: unknown; headers?: Record<string, string> };
+export type Response = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The body already went through the list parameters (a page); the server must not shape it again. */
+  shaped?: boolean;
+};
 
-/** Who may call a route: any management user (reads), or administrators only. */
-export type Access = 'management' | 'administrator';
+/** Who may call a route: anyone (no credentials), any management user (reads), or administrators only. */
+export type Access = 'public' | 'management' | 'administrator';
 
 export interface Route {
   method: Method;

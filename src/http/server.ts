@@ -1,18 +1,25 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { User } from '../auth/user-store.js';
 import { authenticate, authorize } from './auth.js';
 import type { ManagementContext } from './context.js';
 import { HttpError, httpErrors } from './errors.js';
 import { Router } from './router.js';
 import { defaultUiRoot, isApiPath, serveStatic } from './static.js';
+import { shape } from './pagination.js';
 import type { Method } from './router.js';
 import { registerApiDocs } from './controllers/api-docs.js';
 import { registerBindings } from './controllers/bindings.js';
+import { registerCluster } from './controllers/cluster.js';
+import { registerTopicPermissions } from './controllers/topic-permissions.js';
 import { registerConnections } from './controllers/connections.js';
 import { registerDefinitions } from './controllers/definitions.js';
 import { registerExchanges } from './controllers/exchanges.js';
 import { registerHealth } from './controllers/health.js';
+import { registerHealthChecks } from './controllers/health-checks.js';
+import { registerLimits } from './controllers/limits.js';
+import { registerMessages } from './controllers/messages.js';
 import { registerOverview } from './controllers/overview.js';
 import { registerPermissions } from './controllers/permissions.js';
 import { registerPolicies } from './controllers/policies.js';
@@ -20,6 +27,9 @@ import { registerParameters } from './controllers/parameters.js';
 import { registerQueues } from './controllers/queues.js';
 import { registerUsers } from './controllers/users.js';
 import { registerVhosts } from './controllers/vhosts.js';
+
+/** The caller of a public route, which needs no credentials. */
+const anonymous: User = { name: '', passwordHash: '', hashingAlgorithm: 'rabbit_password_hashing_sha256', tags: [] };
 
 /** Request bodies larger than this are refused (definitions files are the big ones). */
 const MAX_BODY = 32 * 1024 * 1024;
@@ -30,13 +40,18 @@ export function managementRouter(ctx: ManagementContext): Router {
   registerVhosts(router, ctx);
   registerUsers(router, ctx);
   registerPermissions(router, ctx);
+  registerTopicPermissions(router, ctx);
+  registerCluster(router, ctx);
   registerPolicies(router, ctx);
   registerParameters(router, ctx);
+  registerLimits(router, ctx);
   registerExchanges(router, ctx);
   registerQueues(router, ctx);
   registerBindings(router, ctx);
+  registerMessages(router, ctx);
   registerConnections(router, ctx);
   registerHealth(router, ctx);
+  registerHealthChecks(router, ctx);
   registerDefinitions(router, ctx);
   registerApiDocs(router, ctx);
   return router;
@@ -62,7 +77,7 @@ async function handle(router: Router, ctx: ManagementContext, req: IncomingMessa
     // Match on the raw path so that '%2F' stays inside one segment.
     const rawPath = (req.url ?? '/').split('?')[0];
     const { route, params } = router.match(req.method ?? 'GET', rawPath);
-    const user = authenticate(ctx.users, req.headers.authorization);
+    const user = route.access === 'public' ? anonymous : authenticate(ctx.users, req.headers.authorization);
     authorize(user, route.access);
     const raw = await readBody(req);
     let body: unknown;
@@ -74,7 +89,9 @@ async function handle(router: Router, ctx: ManagementContext, req: IncomingMessa
       }
     }
     const out = await route.handle({ method: route.method as Method, params, query: url.searchParams, body, user, headers: req.headers });
-    send(res, out.status, out.body, out.headers, req.method === 'HEAD');
+    // columns apply to every JSON answer, sort / sort_reverse to listings (GETs), as in RabbitMQ.
+    const answer = out.status === 200 && out.body !== undefined && !out.shaped ? shape(out.body, url.searchParams, req.method !== 'POST') : out.body;
+    send(res, out.status, answer, out.headers, req.method === 'HEAD');
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     req.resume();

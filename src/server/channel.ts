@@ -24,6 +24,7 @@ import { ConfirmTracker } from './confirm-tracker.js';
 import { ChannelStats } from './channel-stats.js';
 import type { ExchangeFlow } from './channel-stats.js';
 import type { Persistence } from '../store/persistence.js';
+import { isOverLimit } from '../broker/limits.js';
 
 /** A message delivered on this channel and not yet acknowledged. */
 interface Unacked {
@@ -128,6 +129,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
   onMethod(m: Method): void {
     if (this.state === 'new') {
       if (m.id !== MethodId.ChannelOpen) throw amqpError(ReplyCode.ChannelError, "expected 'channel.open'").withMethod(m.id);
+      this.checkUserChannelLimit();
       this.state = 'open';
       this.connection.ctx.broker.counters.channelsOpened++;
       this.connection.channels.set(this.id, this);
@@ -226,6 +228,17 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
         if (!err.isHard) return this.closeWithError(err);
       }
       throw err;
+    }
+  }
+
+  /** The user's max-channels limit, over all their connections: a connection error (530). */
+  private checkUserChannelLimit(): void {
+    const ctx = this.connection.ctx;
+    const user = this.connection.user!.name;
+    const max = ctx.users.users.get(user)?.limits?.['max-channels'];
+    if (max !== undefined && isOverLimit(max, ctx.tracker.userChannels(user))) {
+      throw amqpError(ReplyCode.NotAllowed, `number of channels opened for user '${user}' has reached the maximum allowed user limit of (${max})`)
+        .withMethod(MethodId.ChannelOpen);
     }
   }
 

@@ -14,6 +14,7 @@ import { Channel } from './channel.js';
 import { isLoopbackAddress } from '../auth/authorization.js';
 import { certificateIdentity } from './tls-listener.js';
 import { parseSaslResponse, supportedMechanisms } from './sasl.js';
+import { isOverLimit } from '../broker/limits.js';
 import type { ServerContext } from './server-context.js';
 
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
@@ -329,12 +330,22 @@ export class Connection {
     const vhost = this.ctx.broker.vhost(vhostName);
     if (!vhost) throw amqpError(ReplyCode.NotAllowed, `vhost ${vhostName} not found`);
     const user = this.user!;
+    // Limits are checked before access, as RabbitMQ does (a refused user learns of the limit).
+    const vhostMax = vhost.limits['max-connections'];
+    if (isOverLimit(vhostMax, this.ctx.tracker.vhostConnections(vhostName))) {
+      throw amqpError(ReplyCode.NotAllowed, `access to vhost '${vhostName}' refused for user '${user.name}': connection limit (${vhostMax}) is reached`);
+    }
+    const userMax = this.ctx.users.users.get(user.name)?.limits?.['max-connections'];
+    if (isOverLimit(userMax, this.ctx.tracker.userConnections(user.name))) {
+      throw amqpError(ReplyCode.NotAllowed, `connection refused for user '${user.name}': user connection limit (${userMax}) is reached`);
+    }
     if (!this.ctx.users.permission(user.name, vhostName)) {
       throw amqpError(ReplyCode.NotAllowed, `access to vhost '${vhostName}' refused for user '${user.name}'`);
     }
     this.vhost = vhost;
     this.state = 'opened';
     this.ctx.broker.counters.connectionsOpened++;
+    this.ctx.tracker.add(this, vhostName, user.name);
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.writer.method(0, { id: MethodId.ConnectionOpenOk });
@@ -454,6 +465,7 @@ export class Connection {
   }
 
   private releaseChannels(): void {
+    this.ctx.tracker.remove(this);
     for (const ch of this.channels.values()) ch.release();
     this.channels.clear();
     this.vhost?.releaseOwner(this);

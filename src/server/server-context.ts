@@ -5,6 +5,7 @@ import type { BrokerOptions } from './options.js';
 import type { DirectReplyRegistry } from './direct-reply.js';
 import type { Alarms } from './alarms.js';
 import type { Persistence } from '../store/persistence.js';
+import type { ConnectionTracker } from './connection-tracker.js';
 
 /** What every connection shares: the model, the users, settings and logging. */
 export interface ServerContext {
@@ -17,4 +18,6 @@ export interface ServerContext {
   /** Durable storage; null for a purely in-memory broker (embedded tests). */
   readonly persistence: Persistence | null;
   readonly alarms: Alarms;
+  /** Open connections by vhost and user (vhost and user limits). */
+  readonly tracker: ConnectionTracker;
 }

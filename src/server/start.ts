@@ -8,6 +8,7 @@ import { Connection } from './connection.js';
 import { startTlsListener } from './tls-listener.js';
 import { DirectReplyRegistry } from './direct-reply.js';
 import { Alarms } from './alarms.js';
+import { ConnectionTracker } from './connection-tracker.js';
 import { defaultOptions } from './options.js';
 import type { BrokerOptions, RunningBroker } from './options.js';
 import type { ServerContext } from './server-context.js';
@@ -37,6 +38,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   const alarms = new Alarms(options.dataDir, options.diskFreeLimit);
   const ctx: ServerContext = {
     broker, users, options, log, directReply: new DirectReplyRegistry(), serverProperties: serverProperties(), persistence, alarms,
+    tracker: new ConnectionTracker(),
   };
   alarms.onChange((active, reason) => {
     log.warning(active ? 'alarm_set' : 'alarm_cleared', { resource: 'disk', reason, free_bytes: alarms.diskFree });
@@ -54,7 +56,12 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
     : await startTlsListener(options, (socket) => connections.add(new Connection(socket, ctx, (c) => connections.delete(c))), log);
   const management = await startManagement({
     broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(), diskFreeLimit: options.diskFreeLimit,
-    dataDir: options.dataDir, listeners: [{ protocol: 'amqp', port, host: options.host }], cluster: options.clusterView,
+    dataDir: options.dataDir,
+    listeners: [
+      { protocol: 'amqp', port, host: options.host },
+      ...(tls ? [{ protocol: 'amqp/ssl' as const, port: tls.port, host: options.host, certfile: options.tls?.certfile, cacertfile: options.tls?.cacertfile }] : []),
+    ],
+    cluster: options.clusterView,
   }, options.httpPort, options.metricsPort, options.host, options.statsInterval);
 
   let closed = false;

@@ -4,7 +4,7 @@ import { crc32 } from 'node:zlib';
 import type { StoreTap } from './store-tap.js';
 
 /** Kinds of durable definitions, keyed within their kind by a string such as "vhost\0name". */
-export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'topicPermission' | 'exchange' | 'queue' | 'binding' | 'policy' | 'operatorPolicy' | 'parameter';
+export type DefinitionKind = 'vhost' | 'user' | 'permission' | 'topicPermission' | 'exchange' | 'queue' | 'binding' | 'policy' | 'operatorPolicy' | 'parameter' | 'globalParameter';
 
 type Snapshot = Record<DefinitionKind, Record<string, unknown>>;
 
@@ -12,7 +12,7 @@ const SNAPSHOT = 'definitions.json';
 const SNAPSHOT_TMP = 'definitions.json.tmp';
 const LOG = 'definitions.log';
 
-const kinds: DefinitionKind[] = ['vhost', 'user', 'permission', 'topicPermission', 'exchange', 'queue', 'binding', 'policy', 'operatorPolicy', 'parameter'];
+const kinds: DefinitionKind[] = ['vhost', 'user', 'permission', 'topicPermission', 'exchange', 'queue', 'binding', 'policy', 'operatorPolicy', 'parameter', 'globalParameter'];
 
 function empty(): Snapshot {
   return Object.fromEntries(kinds.map((k) => [k, {}])) as Snapshot;

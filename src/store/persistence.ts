@@ -27,7 +27,7 @@ import type { StoreTap } from './store-tap.js';
 interface ExchangeDef { name: string; vhost: string; type: string; durable: boolean; auto_delete: boolean; internal: boolean; arguments: Record<string, unknown> }
 interface QueueDef { name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }
 interface BindingDef { source: string; vhost: string; destination: string; destination_type: 'queue' | 'exchange'; routing_key: string; arguments: Record<string, unknown> }
-interface UserDef { name: string; password_hash: string; hashing_algorithm: User['hashingAlgorithm']; tags: string[] }
+interface UserDef { name: string; password_hash: string; hashing_algorithm: User['hashingAlgorithm']; tags: string[]; limits?: Record<string, number> }
 interface PermissionDef { user: string; vhost: string; configure: string; write: string; read: string }
 interface TopicPermissionDef { user: string; vhost: string; exchange: string; write: string; read: string }
 
@@ -93,7 +93,7 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
   restore(broker: Broker, users: UserStore): void {
     for (const v of this.definitions.all<{ name: string }>('vhost')) this.equip(broker.addVhost(v.name));
     for (const u of this.definitions.all<UserDef>('user')) {
-      users.putUser({ name: u.name, passwordHash: u.password_hash, hashingAlgorithm: u.hashing_algorithm, tags: u.tags });
+      users.putUser({ name: u.name, passwordHash: u.password_hash, hashingAlgorithm: u.hashing_algorithm, tags: u.tags, ...(u.limits ? { limits: u.limits } : {}) });
     }
     for (const p of this.definitions.all<PermissionDef>('permission')) {
       users.setPermissions(p.user, p.vhost, { configure: p.configure, write: p.write, read: p.read });
@@ -101,7 +101,6 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     for (const p of this.definitions.all<TopicPermissionDef>('topicPermission')) {
       users.setTopicPermission(p.user, p.vhost, p.exchange, { write: p.write, read: p.read });
     }
-    for (const p of this.definitions.all<Parameter>('parameter')) broker.parameters.set(p);
     // Policies first, so restored queues and exchanges pick them up as they are declared.
     for (const [kind, operator] of [['policy', false], ['operatorPolicy', true]] as const) {
       for (const p of this.definitions.all<PolicyDef>(kind)) {
@@ -133,6 +132,10 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
       if (vhost && source && dest) vhost.bind(source, dest, b.routing_key, jsonToTable(b.arguments));
     }
     this.restoreMessages(restoredQueues, broker);
+    // Runtime parameters last: their components act on a complete model (vhost limits must not
+    // refuse the queues being restored; a shovel starts with its queues' messages back).
+    for (const p of this.definitions.all<Parameter>('parameter')) broker.parameters.set(p);
+    for (const g of this.definitions.all<{ name: string; value: unknown }>('globalParameter')) broker.parameters.setGlobal(g.name, g.value);
     broker.observer = this;
     broker.parameters.observer = this;
     users.observer = this;
@@ -227,6 +230,7 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
     v.readyQueueFactory = (queue) => (part) =>
       new PagedDeque({ dir: join(this.pagingDir, `${++this.pagingSeq}-${part}`), maxInMemory: this.pagingThreshold });
     v.storeMessage = (m, queues) => this.storeMessage(m, queues);
+    v.afterDurable = (done) => this.afterDurable(done);
       }
 
   vhostAdded(v: VHost): void {
@@ -240,7 +244,9 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
   }
 
   userChanged(u: User): void {
-    this.definitions.put('user', u.name, { name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags });
+    this.definitions.put('user', u.name, {
+      name: u.name, password_hash: u.passwordHash, hashing_algorithm: u.hashingAlgorithm, tags: u.tags, ...(u.limits ? { limits: u.limits } : {}),
+    } satisfies UserDef);
   }
 
   topicPermissionChanged(user: string, vhost: string, exchange: string, p: TopicPermission | null): void {
@@ -291,6 +297,14 @@ export class Persistence implements DefinitionsObserver, VhostObserver, UserObse
 
   parameterChanged(p: Parameter): void {
     this.definitions.put('parameter', key(p.component, p.vhost, p.name), { component: p.component, vhost: p.vhost, name: p.name, value: p.value });
+  }
+
+  globalParameterChanged(name: string, value: unknown): void {
+    this.definitions.put('globalParameter', name, { name, value });
+  }
+
+  globalParameterRemoved(name: string): void {
+    this.definitions.delete('globalParameter', name);
   }
 
   parameterRemoved(component: string, vhost: string, name: string): void {

@@ -69,7 +69,7 @@ test('step 3: clients log in with their RabbitMQ passwords and the topology rout
     publish('shop.events', 'order.paid', 'order 1 paid'); // orders.payments (quorum), notifications.email, audit.log
     // No queue binding matches, but the exchange-to-exchange binding '#' to shop.audit does: the
     // message is routed (to audit.log), so the alternate exchange is not used.
-    publish('shop.events', 'inventory.low', 'sku 9 low');
+    publish('shop.events', 'user.deleted', 'user 7 deleted');
     publish('shop.by-region', '', 'order 3 (us)', { region: 'us' }); // no binding matches: dropped
     publish('shop.by-region', '', 'order 2 (eu)', { region: 'eu' }); // headers exchange, x-match all
     await ch.waitForConfirms();
@@ -78,7 +78,7 @@ test('step 3: clients log in with their RabbitMQ passwords and the topology rout
     assert.equal(await get('shop.unrouted-events'), null);
     assert.equal(await get('orders.eu'), 'order 2 (eu)');
     const audit = [await get('audit.log'), await get('audit.log'), await get('audit.log')];
-    assert.deepEqual(audit, ['order 1 created', 'order 1 paid', 'sku 9 low']); // through the internal exchange
+    assert.deepEqual(audit, ['order 1 created', 'order 1 paid', 'user 7 deleted']); // through the internal exchange
     const notified = [await get('notifications.email'), await get('notifications.email')];
     assert.deepEqual(notified, ['order 1 created', 'order 1 paid']);
 
@@ -102,6 +102,17 @@ test('step 3: clients log in with their RabbitMQ passwords and the topology rout
     await expectAmqpError(ch.assertQueue('inventory.updates'), 403, /ACCESS_REFUSED - access to queue 'inventory.updates' in vhost 'docs-migration-shop' refused for user 'docs-mig-app'/);
   } finally {
     await closeQuietly(limited);
+  }
+  // So did the topic permission: on shop.events it may publish only order.* and user.* keys.
+  const topical = await connect(amqpUrl('docs-mig-app', 'app-secret'));
+  try {
+    const topic = await topical.createChannel();
+    topic.on('error', () => {});
+    const refused = new Promise<void>((resolve) => topic.on('close', () => resolve()));
+    topic.publish('shop.events', 'inventory.low', Buffer.from('sku 9 low'));
+    await refused;
+  } finally {
+    await closeQuietly(topical);
   }
 
   // The monitoring user reads the management API; it may not manage users.

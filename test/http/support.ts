@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
 
 export const rabbit = JSON.parse(readFileSync(new URL('../../../test/fixtures/http/rabbitmq-3.10.8.json', import.meta.url), 'utf8'));
+/** Answers to the endpoints beyond the basic objects, recorded by scripts/record-http-api-fixtures.mjs. */
+export const rabbitApi = JSON.parse(readFileSync(new URL('../../../test/fixtures/http/rabbitmq-3.10.8-api.json', import.meta.url), 'utf8'));
 export const rabbitDefinitions = JSON.parse(readFileSync(new URL('../../../test/fixtures/http/rabbitmq-definitions.json', import.meta.url), 'utf8'));
 
 export async function startHttpBroker(options: Partial<BrokerOptions> = {}): Promise<RunningBroker> {

@@ -3,36 +3,21 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import amqp from 'amqplib';
-import { startBroker } from '../../src/index.js';
-import type { RunningBroker } from '../../src/index.js';
 import { uniqueName } from '../support/broker.js';
+import { startManagedBroker, type ManagedBroker } from '../support/managed-broker.js';
 
-let broker: RunningBroker | null = null;
+let target: ManagedBroker;
 let amqpUrl = '';
-let httpBase = '';
-const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 
 before(async () => {
-  if (process.env.WARREN_TEST_URL) {
-    amqpUrl = process.env.WARREN_TEST_URL;
-    httpBase = process.env.WARREN_TEST_HTTP ?? 'http://127.0.0.1:15673';
-  } else {
-    broker = await startBroker({ port: 0, host: '127.0.0.1', httpPort: 0, logLevel: 'error' });
-    amqpUrl = `amqp://guest:guest@127.0.0.1:${broker.port}`;
-    httpBase = `http://127.0.0.1:${broker.httpPort}`;
-  }
+  target = await startManagedBroker();
+  amqpUrl = target.amqpUrl;
 });
 after(async () => {
-  await broker?.close();
+  await target.close();
 });
 
-async function api(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(httpBase + path, {
-    method,
-    headers: { authorization: auth, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
+const api = (method: string, path: string, body?: unknown) => target.api(method, path, body);
 
 async function setPolicy(name: string, pattern: string, definition: Record<string, unknown>, priority = 0, kind = 'policies', applyTo = 'queues') {
   const r = await api('PUT', `/api/${kind}/%2F/${name}`, { pattern, definition, priority, 'apply-to': applyTo });

@@ -2,7 +2,9 @@ import type { Binding } from '../../broker/binding.js';
 import type { VHost } from '../../broker/vhost.js';
 import { jsonToTable } from '../../store/json-table.js';
 import type { ManagementContext } from '../context.js';
-import { httpErrors } from '../errors.js';
+import { HttpError, httpErrors } from '../errors.js';
+import { Authorizer } from '../../auth/authorization.js';
+import { bindingKey } from '../../broker/binding.js';
 import type { Router } from '../router.js';
 import { bindingJson, defaultBindingJson, propertiesKey } from './present.js';
 import { bodyObject, modelOp, vhostFor, vhostsFor } from './shared.js';
@@ -41,15 +43,28 @@ export function registerBindings(router: Router, ctx: ManagementContext): void {
     router.add('GET', `/api/bindings/:vhost/e/:source/${letter}/:dest`, 'management', (req) => ({
       status: 200, body: between(req.user, req.params).map(bindingJson),
     }));
+    /** Creates a binding; Location is the new binding's URL relative to this one, as RabbitMQ sends it. */
     router.add('POST', `/api/bindings/:vhost/e/:source/${letter}/:dest`, 'management', (req) => {
-      const { v, source, dest } = ends(req.user, req.params);
+      const v = vhostFor(ctx, req.user, req.params.vhost);
+      // The default exchange takes no bindings: RabbitMQ's access_refused comes out as a 401.
+      if (req.params.source === 'amq.default' || req.params.source === '') throw new HttpError(401, 'not_authorised', 'Access refused.');
+      const source = v.exchanges.get(req.params.source);
+      const dest = kind === 'queue' ? v.queues.get(req.params.dest) : v.exchanges.get(req.params.dest);
+      if (!source) throw new HttpError(404, 'not_found', `no exchange '${req.params.source}' in vhost '${v.name}'`);
+      if (!dest) throw new HttpError(404, 'not_found', `no ${kind} '${req.params.dest}' in vhost '${v.name}'`);
       const b = bodyObject(req.body);
       const routingKey = typeof b.routing_key === 'string' ? b.routing_key : '';
       const args = jsonToTable(b.arguments ?? {});
-      modelOp(() => v.bind(source, dest, routingKey, args));
-      const created = [...source.bindings.values()].find((x) => x.destination === dest && x.routingKey === routingKey);
-      const location = created ? propertiesKey(created) : encodeURIComponent(routingKey);
-      return { status: 201, headers: { location } };
+      modelOp(() => {
+        const authz = new Authorizer(ctx.users, req.user.name, v.name);
+        authz.check(kind, dest.name, 'write');
+        authz.check('exchange', source.name, 'read');
+        if (source.type === 'topic') authz.checkTopic(source.name, routingKey, 'read');
+        v.bind(source, dest, routingKey, args);
+      });
+      const created = [...source.bindings.values()].find((x) => x.destination === dest && x.routingKey === routingKey && x.key === bindingKey(routingKey, args));
+      const props = created ? propertiesKey(created) : propertiesKey({ routingKey, key: routingKey, arguments: {} });
+      return { status: 201, headers: { location: `${encodeURIComponent(dest.name)}/${encodeURIComponent(props)}` } };
     });
     router.add('GET', `/api/bindings/:vhost/e/:source/${letter}/:dest/:props`, 'management', (req) => {
       const b = between(req.user, req.params).find((x) => samePropsKey(propertiesKey(x), req.params.props));

@@ -2,6 +2,7 @@ import type { ManagementContext } from '../context.js';
 import { canSeeVhost, isAdministrator } from '../auth.js';
 import { httpErrors } from '../errors.js';
 import type { Request, Router } from '../router.js';
+import { page } from '../pagination.js';
 import { channelJson, channelName, connectionJson, consumerJson } from './present.js';
 import { vhostFor } from './shared.js';
 import { channelStats, connectionStats, statsView } from '../stats/stats-json.js';
@@ -15,7 +16,7 @@ export function registerConnections(router: Router, ctx: ManagementContext): voi
   const visible = (req: Request) => [...ctx.connections].filter((c) =>
     c.user !== null && (isAdministrator(req.user) || req.user.tags.includes('monitoring') || c.user.name === req.user.name));
 
-  router.add('GET', '/api/connections', 'management', (req) => ({ status: 200, body: visible(req).map(connectionOut(req)) }));
+  router.add('GET', '/api/connections', 'management', (req) => page(visible(req).map(connectionOut(req)), req.query, 'counts-first'));
   router.add('GET', '/api/vhosts/:vhost/connections', 'management', (req) => {
     vhostFor(ctx, req.user, req.params.vhost);
     return { status: 200, body: visible(req).filter((c) => c.vhost?.name === req.params.vhost).map(connectionOut(req)) };
@@ -47,7 +48,7 @@ export function registerConnections(router: Router, ctx: ManagementContext): voi
     }
     return out;
   };
-  router.add('GET', '/api/channels', 'management', (req) => ({ status: 200, body: channels(req) }));
+  router.add('GET', '/api/channels', 'management', (req) => page(channels(req), req.query, 'counts-first'));
   router.add('GET', '/api/vhosts/:vhost/channels', 'management', (req) => {
     vhostFor(ctx, req.user, req.params.vhost);
     return { status: 200, body: channels(req, req.params.vhost) };

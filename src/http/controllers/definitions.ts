@@ -8,6 +8,9 @@ import type { Router } from '../router.js';
 import type { ApplyTo } from '../../broker/policy.js';
 import { PolicyError } from '../../broker/vhost.js';
 import { parseTags, userJson } from './users.js';
+import { topicPermissionsJson } from './topic-permissions.js';
+import { limitsError, userLimitNames } from '../../broker/limits.js';
+import type { Limits } from '../../broker/limits.js';
 import { bodyObject, bool, modelOp } from './shared.js';
 import { importOperatorPolicy, operatorPolicyParameters, OPERATOR_POLICY_COMPONENT } from './operator-policy-parameters.js';
 
@@ -69,9 +72,9 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
         users: [...ctx.users.users.values()].map(userJson),
         vhosts: [...ctx.broker.vhosts.keys()].map((name) => ({ name })),
         permissions,
-        topic_permissions: [],
+        topic_permissions: topicPermissionsJson(ctx.users),
         parameters: [...ctx.broker.parameters.list(), ...[...ctx.broker.vhosts.values()].flatMap(operatorPolicyParameters)],
-        global_parameters: [],
+        global_parameters: [...ctx.broker.parameters.globals].map(([name, value]) => ({ name, value })),
         policies: [...ctx.broker.vhosts.values()].flatMap(policiesOf),
         queues,
         exchanges,
@@ -106,8 +109,8 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
 /**
  * Imports a definitions document: vhosts, users, permissions, exchanges, queues, bindings, in
  * that order so every reference resolves. With `onlyVhost`, objects carry no vhost field and go
- * there. Policies (before queues and exchanges, so they apply as those are declared) and runtime
- * parameters are applied; topic permissions are reported, not applied.
+ * there. Policies (before queues and exchanges, so they apply as those are declared), runtime and
+ * global parameters and topic permissions are applied too.
  */
 export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: string | undefined): void {
   const vhostOf = (o: Obj) => onlyVhost ?? str(o, 'vhost');
@@ -117,12 +120,22 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
       const algorithm = (u.hashing_algorithm ?? 'rabbit_password_hashing_sha256') as HashingAlgorithm;
       const passwordHash = typeof u.password_hash === 'string' ? u.password_hash
         : typeof u.password === 'string' ? hashPassword(u.password, algorithm) : '';
-      ctx.users.putUser({ name: str(u, 'name'), passwordHash, hashingAlgorithm: algorithm, tags: parseTags(u.tags) });
+      const limits = importedLimits(u.limits);
+      ctx.users.putUser({ name: str(u, 'name'), passwordHash, hashingAlgorithm: algorithm, tags: parseTags(u.tags), ...(limits ? { limits } : {}) });
     }
     for (const p of list(d.permissions, 'permissions')) {
       const vhost = str(p, 'vhost');
       if (!ctx.broker.vhosts.has(vhost)) throw httpErrors.badRequest(`vhost_not_found: ${vhost}`);
       ctx.users.setPermissions(str(p, 'user'), vhost, { configure: str(p, 'configure'), write: str(p, 'write'), read: str(p, 'read') });
+    }
+    for (const p of list(d.topic_permissions, 'topic_permissions')) {
+      const vhost = str(p, 'vhost');
+      if (!ctx.broker.vhosts.has(vhost)) throw httpErrors.badRequest(`vhost_not_found: ${vhost}`);
+      ctx.users.setTopicPermission(str(p, 'user'), vhost, str(p, 'exchange'), { write: str(p, 'write'), read: str(p, 'read') });
+    }
+    // internal_cluster_id is RabbitMQ's own bookkeeping, not something to carry over.
+    for (const g of list(d.global_parameters, 'global_parameters')) {
+      if (g.name !== 'internal_cluster_id') ctx.broker.parameters.setGlobal(str(g, 'name'), g.value);
     }
   }
   const vhost = (o: Obj): VHost => {
@@ -148,7 +161,10 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
       importOperatorPolicy(vhost(p), str(p, 'name'), p.value);
       continue;
     }
-    ctx.broker.parameters.set({ component: str(p, 'component'), vhost: vhostOf(p), name: str(p, 'name'), value: p.value });
+    const param = { component: str(p, 'component'), vhost: vhostOf(p), name: str(p, 'name'), value: p.value };
+    const invalid = ctx.broker.parameters.validate(param);
+    if (invalid) throw httpErrors.badRequest(`Validation failed\n\n${invalid}\n`);
+    ctx.broker.parameters.set(param);
   }
   for (const e of list(d.exchanges, 'exchanges')) {
     const name = str(e, 'name');
@@ -174,14 +190,14 @@ export function importDefinitions(ctx: ManagementContext, d: Obj, onlyVhost: str
     if (!source || !dest) throw httpErrors.badRequest(`binding refers to a missing ${!source ? 'exchange ' + String(b.source) : destName} in vhost '${v.name}'`);
     modelOp(() => v.bind(source, dest, typeof b.routing_key === 'string' ? b.routing_key : '', jsonToTable(b.arguments ?? {})));
   }
-  const ignored = ['global_parameters', 'topic_permissions']
-    .filter((k) => Array.isArray(d[k]) && (d[k] as unknown[]).length > 0 && !(k === 'global_parameters' && onlyGlobalClusterId(d[k] as Obj[])));
-  if (ignored.length > 0) ctx.log.warning('definitions_not_applied', { sections: ignored.join(','), reason: 'not supported yet' });
 }
 
-/** internal_cluster_id is RabbitMQ's own bookkeeping, not something to import. */
-function onlyGlobalClusterId(params: Obj[]): boolean {
-  return params.every((p) => p.name === 'internal_cluster_id');
+/** A user's `limits` as exported by RabbitMQ ({} or absent: none), validated. */
+function importedLimits(v: unknown): Limits | undefined {
+  if (v === undefined || v === null) return undefined;
+  const invalid = limitsError(v, userLimitNames, 'user-limits');
+  if (invalid) throw httpErrors.badRequest(invalid);
+  return Object.keys(v as object).length === 0 ? undefined : (v as Limits);
 }
 
 function policiesOf(v: VHost) {

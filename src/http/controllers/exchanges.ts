@@ -1,19 +1,17 @@
 import { jsonToTable } from '../../store/json-table.js';
 import type { ManagementContext } from '../context.js';
 import { httpErrors } from '../errors.js';
-import type { Router } from '../router.js';
+import type { Request, Router } from '../router.js';
+import { page } from '../pagination.js';
 import { bindingJson, exchangeJson } from './present.js';
 import { bodyObject, bool, byName, modelOp, vhostFor, vhostsFor } from './shared.js';
 import { exchangeStats, statsView } from '../stats/stats-json.js';
 
 /** /api/exchanges: list, show, declare (PUT), delete; the default exchange is shown as ''. */
 export function registerExchanges(router: Router, ctx: ManagementContext): void {
-  const list = (vhost?: string) => (req: { user: Parameters<typeof vhostsFor>[1]; query: URLSearchParams }) => {
+  const list = (vhost?: string) => (req: Request) => {
     const view = statsView(ctx.stats, req.query);
-    return {
-      status: 200,
-      body: vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.exchanges.values()].map((e) => ({ ...exchangeJson(e), ...exchangeStats(view, e) }))).sort(byName),
-    };
+    return page(vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.exchanges.values()].map((e) => ({ ...exchangeJson(e), ...exchangeStats(view, e) }))).sort(byName), req.query);
   };
   router.add('GET', '/api/exchanges', 'management', (req) => list()(req));
   router.add('GET', '/api/exchanges/:vhost', 'management', (req) => list(req.params.vhost)(req));

@@ -6,6 +6,7 @@ import { canSeeVhost } from '../auth.js';
 import { httpErrors } from '../errors.js';
 import { fdUsed } from '../node-resources.js';
 import { overviewStats, statsView } from '../stats/stats-json.js';
+import { clusterName } from './cluster.js';
 
 const exchangeTypes = [
   ['direct', 'AMQP direct exchange, as per the AMQP specification'],
@@ -46,7 +47,7 @@ export function registerOverview(router: Router, ctx: ManagementContext): void {
         product_version: ctx.version,
         product_name: 'Warren',
         rabbitmq_version: '3.10.8',
-        cluster_name: nodeName,
+        cluster_name: clusterName(ctx),
         erlang_version: `Node.js ${process.version}`,
         erlang_full_version: `Node.js ${process.version} (${process.platform}/${process.arch})`,
         disable_stats: false,

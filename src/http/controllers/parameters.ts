@@ -22,6 +22,8 @@ export function registerParameters(router: Router, ctx: ManagementContext): void
     if (!ctx.broker.vhosts.has(vhost)) throw httpErrors.notFound();
     const b = bodyObject(req.body);
     if (!('value' in b)) throw httpErrors.badRequest('[{key_missing,value}]');
+    const invalid = params.validate({ component, vhost, name, value: b.value });
+    if (invalid) throw httpErrors.badRequest(`Validation failed\n\n${invalid}\n`);
     const existed = params.set({ component, vhost, name, value: b.value });
     return { status: existed ? 204 : 201 };
   });

@@ -51,10 +51,15 @@ export function queueJson(q: Queue) {
   };
 }
 
-/** RabbitMQ's properties_key: the routing key URL-quoted, plus '~' and a digest of any arguments. */
+/**
+ * RabbitMQ's properties_key: the routing key quoted as its quote_plus does (letters, digits and
+ * "-._~" kept, space as '+', every other byte %XX), plus '~' and a digest of any arguments
+ * (RabbitMQ hashes the Erlang term; Warren's digest differs, so argument keys are Warren's own).
+ */
 export function propertiesKey(b: { routingKey: string; key: string; arguments: object }): string {
-  const rk = encodeURIComponent(b.routingKey).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-  if (Object.keys(b.arguments).length === 0) return rk;
+  const rk = encodeURIComponent(b.routingKey).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, '+');
+  // An empty routing key without arguments is '~' (a URL segment cannot be empty).
+  if (Object.keys(b.arguments).length === 0) return rk === '' ? '~' : rk;
   let h = 0;
   for (let i = 0; i < b.key.length; i++) h = (Math.imul(h, 31) + b.key.charCodeAt(i)) >>> 0;
   return `${rk}~${Buffer.from(h.toString(16)).toString('base64url')}`;

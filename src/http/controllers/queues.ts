@@ -1,19 +1,17 @@
 import { jsonToTable } from '../../store/json-table.js';
 import type { ManagementContext } from '../context.js';
 import { httpErrors } from '../errors.js';
-import type { Router } from '../router.js';
+import type { Request, Router } from '../router.js';
+import { page } from '../pagination.js';
 import { bindingJson, consumerJson, defaultBindingJson, queueJson } from './present.js';
 import { bodyObject, bool, byName, modelOp, vhostFor, vhostsFor } from './shared.js';
 import { queueStats, statsView } from '../stats/stats-json.js';
 
 /** /api/queues: list, show (with consumer_details), declare (PUT), delete, purge. */
 export function registerQueues(router: Router, ctx: ManagementContext): void {
-  const list = (req: { user: Parameters<typeof vhostsFor>[1]; query: URLSearchParams }, vhost?: string) => {
+  const list = (req: Request, vhost?: string) => {
     const view = statsView(ctx.stats, req.query);
-    return {
-      status: 200,
-      body: vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.queues.values()].map((q) => ({ ...queueJson(q), ...queueStats(view, q) }))).sort(byName),
-    };
+    return page(vhostsFor(ctx, req.user, vhost).flatMap((v) => [...v.queues.values()].map((q) => ({ ...queueJson(q), ...queueStats(view, q) }))).sort(byName), req.query);
   };
   router.add('GET', '/api/queues', 'management', (req) => list(req));
   router.add('GET', '/api/queues/:vhost', 'management', (req) => list(req, req.params.vhost));

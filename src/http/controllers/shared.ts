@@ -4,6 +4,7 @@ import { AmqpError } from '../../amqp/amqp-error.js';
 import { canSeeVhost } from '../auth.js';
 import type { ManagementContext } from '../context.js';
 import { httpErrors } from '../errors.js';
+import { erlangList } from '../../broker/erlang-format.js';
 
 /** A vhost that exists and that the caller may see; 404 otherwise (as RabbitMQ). */
 export function vhostFor(ctx: ManagementContext, user: User, name: string): VHost {
@@ -47,4 +48,15 @@ export function bool(v: unknown, dflt: boolean): boolean {
 /** Sorted by name (then vhost), as RabbitMQ's listings are. */
 export function byName<T extends { name: string; vhost?: string | null }>(a: T, b: T): number {
   return (a.vhost ?? '').localeCompare(b.vhost ?? '') || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** RabbitMQ's 400 text for required body keys that are missing: [{key_missing,k},...] as ~p prints it. */
+export function keyMissing(keys: string[]): string {
+  return erlangList(keys.map((k) => `{key_missing,${k}}`));
+}
+
+/** The body's required keys, or a 400 naming every missing one (RabbitMQ's with_decode). */
+export function requireKeys(b: Record<string, unknown>, keys: string[]): void {
+  const missing = keys.filter((k) => !(k in b));
+  if (missing.length > 0) throw httpErrors.badRequest(keyMissing(missing));
 }
