@@ -98,6 +98,13 @@ describe('probes fail when the node cannot be reached in time', () => {
     }
   });
 
+  test('await_startup keeps trying a closed port until --timeout, then exits 75', async () => {
+    const port = await freePort();
+    const r = await runCtl(['--host', '127.0.0.1', '--port', String(port), '-t', '1', 'await_startup']);
+    assert.equal(r.code, 75);
+    assert.match(r.stderr, /timed out\. Timeout value used: 1 seconds/);
+  });
+
   test('a node that accepts the connection but never answers: exit 75 after --timeout', async () => {
     const sockets: Socket[] = [];
     const silent = createServer((s) => sockets.push(s));

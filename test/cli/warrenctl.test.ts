@@ -349,6 +349,27 @@ describe('connections, channels, consumers', () => {
   });
 });
 
+describe('close_all_user_connections', () => {
+  test('closes every connection of one user, whatever the vhost, and no other', async () => {
+    assert.equal((await ctl('add_user', 'ctl-carol', 'pw')).code, 0);
+    assert.equal((await ctl('set_permissions', 'ctl-carol', '.*', '.*', '.*')).code, 0);
+    const carol = await amqp.connect(`amqp://ctl-carol:pw@127.0.0.1:${broker.port}`);
+    const guest = await amqp.connect(amqpUrl);
+    const closed: string[] = [];
+    for (const [who, c] of [['carol', carol], ['guest', guest]] as const) {
+      c.on('error', () => {});
+      c.on('close', (e?: Error) => closed.push(`${who}: ${e?.message ?? ''}`));
+    }
+    const r = await ctl('close_all_user_connections', 'ctl-carol', 'user removed');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, 'Closing connections of user ctl-carol, reason: user removed...\n');
+    await waitFor(async () => closed.length === 1);
+    assert.match(closed[0], /^carol: .*CONNECTION_FORCED - user removed/);
+    await (await guest.createChannel()).close();
+    await guest.close();
+  });
+});
+
 describe('policies', () => {
   test('set_policy with --priority and --apply-to, list_policies, clear_policy', async () => {
     const vh = await vhost('ctl-pol');
@@ -379,6 +400,30 @@ describe('policies', () => {
     assert.equal(clear.code, 0);
     assert.equal(clear.stdout, `Clearing policy "cap" on vhost "${vh}" ...\n`);
     const again = await ctl('clear_policy', '-p', vh, 'cap');
+    assert.equal(again.code, 69);
+    assert.equal(again.stderr, 'Error:\nParameter does not exist\n');
+  });
+});
+
+describe('runtime parameters', () => {
+  test('set_parameter, list_parameters (values as JSON text), clear_parameter', async () => {
+    const vh = await vhost('ctl-params');
+    const set = await ctl('set_parameter', '-p', vh, 'federation-upstream', 'up1', '{"uri":"amqp://remote"}');
+    assert.equal(set.code, 0);
+    assert.equal(set.stdout, `Setting runtime parameter "up1" for component "federation-upstream" to "{"uri":"amqp://remote"}" in vhost "${vh}" ...\n`);
+    assert.deepEqual((await call('GET', `/api/parameters/federation-upstream/${vh}/up1`)).body.value, { uri: 'amqp://remote' });
+    const list = await ctl('list_parameters', '-p', vh);
+    assert.equal(list.stdout, `Listing runtime parameters for vhost "${vh}" ...\ncomponent\tname\tvalue\nfederation-upstream\tup1\t{"uri":"amqp://remote"}\n`);
+    assert.deepEqual(JSON.parse((await ctl('list_parameters', '-p', vh, '--formatter', 'json')).stdout), [
+      { component: 'federation-upstream', name: 'up1', value: '{"uri":"amqp://remote"}' },
+    ]);
+    const bad = await ctl('set_parameter', '-p', vh, 'federation-upstream', 'up2', '{nope');
+    assert.equal(bad.code, 69);
+    assert.match(bad.stderr, /JSON decoding error/);
+    const clear = await ctl('clear_parameter', '-p', vh, 'federation-upstream', 'up1');
+    assert.equal(clear.code, 0);
+    assert.equal(clear.stdout, `Clearing runtime parameter "up1" for component "federation-upstream" on vhost "${vh}" ...\n`);
+    const again = await ctl('clear_parameter', '-p', vh, 'federation-upstream', 'up1');
     assert.equal(again.code, 69);
     assert.equal(again.stderr, 'Error:\nParameter does not exist\n');
   });
@@ -463,6 +508,12 @@ describe('node', () => {
     assert.equal(v.code, 0);
     assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
     assert.deepEqual(JSON.parse((await ctl('server_version', '--formatter', 'json')).stdout), { result: 'ok', value: v.stdout.trim() });
+  });
+
+  test('await_startup returns at once on a running node', async () => {
+    const r = await ctl('await_startup');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '');
   });
 
   test('WARRENCTL_URL gives the address and credentials', async () => {

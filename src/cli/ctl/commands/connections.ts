@@ -2,7 +2,7 @@
 // Warren has no Erlang process ids: a connection's "pid" is its name ("peer -> listener"), a
 // channel's is "connection name (number)" — the same ids the HTTP API and close_connection use.
 import { seg } from '../client.js';
-import { chosenColumns, type Command } from '../command.js';
+import { chosenColumns, type Command, type CommandContext } from '../command.js';
 import { CtlError, ExitCode, UsageError } from '../errors.js';
 import { listing, perVhost, type ColumnTable } from '../listing.js';
 
@@ -76,6 +76,20 @@ const consumerColumns: ColumnTable = {
 
 /** The reason travels in the X-Reason header, which carries printable ASCII only. */
 const headerText = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
+
+/** Closes the given connections (as listed by the API) with a reason; how many it closed. */
+async function closeEach(ctx: CommandContext, connections: { name: string }[], reason: string, delayMs = 0): Promise<number> {
+  let closed = 0;
+  for (const c of connections) {
+    if (closed > 0 && delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const path = `/api/connections/${seg(c.name)}`;
+    const answer = await ctx.api.request('DELETE', path, undefined, { 'x-reason': headerText(reason) });
+    if (answer.status === 404) continue; // it closed by itself meanwhile
+    if (answer.status >= 300) throw ctx.api.unexpected('DELETE', path, answer);
+    closed++;
+  }
+  return closed;
+}
 
 const pidNote = 'Warren identifies a connection by its name (the pid column shows it) and a channel by\n' +
   '"<connection name> (<channel number>)".';
@@ -168,16 +182,25 @@ export const closeAllConnections: Command = {
     else {
       connections = await perVhost(ctx, 'vhosts', 'connections');
     }
-    let closed = 0;
-    for (const c of connections.slice(0, limit)) {
-      if (closed > 0 && delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      const path = `/api/connections/${seg(c.name)}`;
-      const answer = await ctx.api.request('DELETE', path, undefined, { 'x-reason': headerText(ctx.args[0]) });
-      if (answer.status === 404) continue; // it closed by itself meanwhile
-      if (answer.status >= 300) throw ctx.api.unexpected('DELETE', path, answer);
-      closed++;
-    }
+    const closed = await closeEach(ctx, connections.slice(0, limit), ctx.args[0], delay);
     const text = `Closed ${closed} connections`;
     return { type: 'message', text, json: { message: text } };
+  },
+};
+
+export const closeAllUserConnections: Command = {
+  name: 'close_all_user_connections',
+  section: 'Operations',
+  description: 'Instructs the broker to close all connections of the specified user',
+  usage: '<username> <explanation>',
+  args: [
+    { name: '<username>', description: 'Self-explanatory' },
+    { name: '<explanation>', description: 'reason for connection closure, will be logged and provided to clients' },
+  ],
+  banner: (ctx) => `Closing connections of user ${ctx.args[0]}, reason: ${ctx.args[1]}...`,
+  async run(ctx) {
+    const all: any[] = await ctx.api.get('/api/connections');
+    await closeEach(ctx, all.filter((c) => c.user === ctx.args[0]), ctx.args[1]);
+    return { type: 'none' };
   },
 };

@@ -1,6 +1,6 @@
 // Every warrenctl verb, by name.
 import type { Command } from '../command.js';
-import { listConnections, listChannels, listConsumers, closeConnection, closeAllConnections } from './connections.js';
+import { closeAllConnections, closeAllUserConnections, closeConnection, listChannels, listConnections, listConsumers } from './connections.js';
 import { exportDefinitions, importDefinitions } from './definitions.js';
 import { listBindings, listExchanges } from './exchanges.js';
 import {
@@ -8,7 +8,10 @@ import {
   checkProtocolListener, checkRunning, checkVirtualHosts, ping,
 } from './health.js';
 import { clearUserLimits, clearVhostLimits, listUserLimits, listVhostLimits, setUserLimits, setVhostLimits } from './limits.js';
-import { clusterStatus, listeners, serverVersion, status, version } from './node.js';
+import { awaitStartup, clusterStatus, listeners, serverVersion, status, version } from './node.js';
+import {
+  clearGlobalParameter, clearParameter, listGlobalParameters, listParameters, setClusterName, setGlobalParameter, setParameter,
+} from './parameters.js';
 import {
   clearPermissions, clearTopicPermissions, listPermissions, listTopicPermissions, listUserPermissions,
   listUserTopicPermissions, setPermissions, setTopicPermissions,
@@ -20,18 +23,19 @@ import { addVhost, deleteVhost, listVhosts } from './vhosts.js';
 
 const all: Command[] = [
   version,
-  status, clusterStatus, listeners, serverVersion,
+  status, clusterStatus, listeners, serverVersion, awaitStartup,
   ping, checkRunning, checkPortConnectivity, checkLocalAlarms, checkAlarms, checkVirtualHosts,
   checkIfNodeIsQuorumCritical, checkPortListener, checkProtocolListener,
   listQueues, purgeQueue, deleteQueue,
   listExchanges, listBindings,
-  listConnections, listChannels, listConsumers, closeConnection, closeAllConnections,
+  listConnections, listChannels, listConsumers, closeConnection, closeAllConnections, closeAllUserConnections,
   listUsers, addUser, deleteUser, changePassword, authenticateUser, setUserTags,
   listVhosts, addVhost, deleteVhost,
   listPermissions, listUserPermissions, setPermissions, clearPermissions,
   listTopicPermissions, listUserTopicPermissions, setTopicPermissions, clearTopicPermissions,
   ...policyCommands, ...operatorPolicyCommands,
   listVhostLimits, setVhostLimits, clearVhostLimits, listUserLimits, setUserLimits, clearUserLimits,
+  listParameters, setParameter, clearParameter, listGlobalParameters, setGlobalParameter, clearGlobalParameter, setClusterName,
   exportDefinitions, importDefinitions,
 ];
 

@@ -1,6 +1,7 @@
 // status, cluster_status, listeners, server_version, version: what the node is and runs.
 import { warrenVersion } from '../../../server/server-properties.js';
 import type { Command, CommandContext } from '../command.js';
+import { CtlError, ExitCode } from '../errors.js';
 
 /** A listener as rabbitmq-diagnostics reports it. */
 export interface ListenerJson {
@@ -213,5 +214,25 @@ export const version: Command = {
   usage: '',
   async run() {
     return { type: 'message', text: warrenVersion, json: { version: warrenVersion } };
+  },
+};
+
+export const awaitStartup: Command = {
+  name: 'await_startup',
+  section: 'Nodes',
+  description: 'Waits for the broker to start on the target node (its HTTP API to answer)',
+  usage: '[--timeout <timeout>]',
+  notes: 'Retries until the node answers or --timeout passes (exit code 75); use it in an init script.',
+  async run(ctx) {
+    for (;;) {
+      try {
+        await ctx.api.get('/api/overview');
+        return { type: 'none' };
+      } catch (err) {
+        // Not listening yet (69): try again shortly; a timeout (75) or a refusal ends the wait.
+        if (!(err instanceof CtlError) || err.code !== ExitCode.unavailable) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   },
 };
