@@ -55,6 +55,9 @@ export function alarmLine(a: { node: string; resource: string }): string {
   return `${a.resource} alarm on node ${a.node}`;
 }
 
+/** A memory limit the node reports, or null (an unconstrained Node.js process reports 2^64 - 1). */
+const memoryLimit = (v: unknown) => (typeof v === 'number' && v > 0 && v < Number.MAX_SAFE_INTEGER ? v : null);
+
 /** Bytes as rabbitmqctl status prints them: gigabytes (10^9) with four decimals. */
 const gb = (bytes: number) => `${Math.round((bytes / 1e9) * 10000) / 10000} gb`;
 
@@ -91,7 +94,7 @@ export const status: Command = {
       alarms,
       listeners,
       memory: { strategy: 'rss', total: { rss: node.mem_used } },
-      vm_memory_high_watermark_limit: node.mem_limit ?? null,
+      vm_memory_high_watermark_limit: memoryLimit(node.mem_limit),
       disk_free: node.disk_free,
       disk_free_limit: node.disk_free_limit,
       file_descriptors: { total_used: node.fd_used ?? null, sockets_used: node.sockets_used ?? null },
@@ -117,7 +120,7 @@ export const status: Command = {
       '', 'Memory', '',
       `Total memory used: ${gb(Number(node.mem_used ?? 0))}`,
       'Calculation strategy: rss',
-      ...(node.mem_limit ? [`Memory limit: ${gb(Number(node.mem_limit))}`] : []),
+      ...(json.vm_memory_high_watermark_limit ? [`Memory limit: ${gb(json.vm_memory_high_watermark_limit)}`] : []),
       '', 'File Descriptors', '',
       `Total: ${node.fd_used ?? 'unknown'}`,
       `Sockets: ${node.sockets_used ?? 'unknown'}`,
@@ -176,10 +179,17 @@ export const clusterStatus: Command = {
       ...(Object.keys(partitions).length ? Object.entries(partitions).map(([n, p]) => `Node ${n} cannot communicate with ${(p as string[]).join(', ')}`) : ['(none)']),
       '', 'Listeners', '', ...listeners.map((l) => `Node: ${l.node}, interface: ${l.interface}, port: ${l.port}, protocol: ${l.protocol}, purpose: ${l.purpose}`),
       '', 'Feature flags', '', '(none)',
+      // Cluster mode: the leader serves, followers replicate (Warren's own section).
+      ...(nodes.some((n) => n.cluster_role) ? ['', 'Replication', '', ...nodes.map(replicationLine)] : []),
     ];
     return { type: 'message', text: lines.join('\n'), json };
   },
 };
+
+function replicationLine(n: any): string {
+  const lag = n.replication_lag_bytes === null || n.replication_lag_bytes === undefined ? 'unknown' : `${n.replication_lag_bytes} bytes`;
+  return `Node: ${n.name}, role: ${n.cluster_role ?? 'unknown'}, in sync: ${n.in_sync ?? 'unknown'}, replication lag: ${lag}`;
+}
 
 export const listeners: Command = {
   name: 'listeners',
