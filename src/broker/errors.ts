@@ -4,6 +4,9 @@ import { amqpError } from '../amqp/amqp-error.js';
 import type { AmqpError } from '../amqp/amqp-error.js';
 import { ReplyCode } from '../amqp/spec.js';
 
+/** The largest max_message_size RabbitMQ accepts (512 MiB). */
+export const MAX_MESSAGE_SIZE_CAP = 536_870_912;
+
 export type ResourceKind = 'queue' | 'exchange';
 
 const where = (kind: ResourceKind, name: string, vhost: string) => `${kind} '${name}' in vhost '${vhost}'`;
@@ -50,6 +53,10 @@ export const errors = {
 
   systemExchangeDeletion: (name: string, vhost: string): AmqpError =>
     amqpError(ReplyCode.AccessRefused, `deletion of system exchange '${name}' in vhost '${vhost}' not allowed`),
+
+  /** max_message_size exceeded; RabbitMQ drops "configured" only when the limit is its hard cap. */
+  messageTooLarge: (size: number, max: number): AmqpError =>
+    amqpError(ReplyCode.PreconditionFailed, `message size ${size} is larger than ${max === MAX_MESSAGE_SIZE_CAP ? '' : 'configured '}max size ${max}`),
 
   preconditionFailed: (detail: string): AmqpError => amqpError(ReplyCode.PreconditionFailed, detail),
   accessRefused: (detail: string): AmqpError => amqpError(ReplyCode.AccessRefused, detail),

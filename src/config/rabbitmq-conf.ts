@@ -1,6 +1,7 @@
 import type { BrokerOptions } from '../server/options.js';
 import type { LogLevel } from '../log.js';
 import type { TlsOptions } from '../server/tls-listener.js';
+import { MAX_MESSAGE_SIZE_CAP } from '../broker/errors.js';
 
 import { ConfigError } from './config-error.js';
 import { clusterKeys, clusterListKey } from './cluster-conf.js';
@@ -37,6 +38,10 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
   heartbeat: { apply: integer(0, 65535, (o, n) => (o.heartbeat = n)), doc: 'heartbeat interval proposed to clients, seconds (60)' },
   frame_max: { apply: integer(4096, 2 ** 31 - 1, (o, n) => (o.frameMax = n)), doc: 'largest frame, bytes (131072)' },
   channel_max: { apply: integer(0, 65535, (o, n) => (o.channelMax = n === 0 ? 65535 : n)), doc: 'channels per connection (2047)' },
+  max_message_size: {
+    apply: integer(1, MAX_MESSAGE_SIZE_CAP, (o, n) => (o.maxMessageSize = n)),
+    doc: 'largest message body accepted, bytes, at most 536870912 (134217728)',
+  },
   handshake_timeout: {
     apply: integer(1, 3_600_000, (o, n) => (o.handshakeTimeout = n / 1000)),
     doc: 'milliseconds a client has to complete the AMQP handshake (10000)',

@@ -45,6 +45,8 @@ interface PendingContent {
   parts: Buffer[];
   /** The whole body, allocated at its announced size when the first of several frames arrives. */
   body: Buffer | null;
+  /** Over max_message_size: the body is counted, not kept, and the publish refused when complete. */
+  tooLarge: boolean;
 }
 
 /**
@@ -172,6 +174,10 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     if (classId !== ClassId.Basic) {
       throw amqpError(ReplyCode.UnexpectedFrame, `expected content header for class 60, got one for class ${classId} instead`).withMethod(MethodId.BasicPublish);
     }
+    // max_message_size: like RabbitMQ, refuse only once the whole body is in (clients such as
+    // amqplib reuse the channel id as soon as it is closed, so an early close would interleave
+    // with the rest of the body), but keep none of it while it streams past.
+    p.tooLarge = bodySize > this.connection.ctx.options.maxMessageSize;
     // Properties are decoded when the message is complete (a bad property list is then a 541).
     p.properties = Buffer.from(buf.subarray(r.pos, end));
     p.bodySize = bodySize;
@@ -198,17 +204,23 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       return;
     }
     // Copy: the frame may be a view into a large socket chunk we must not keep alive.
-    if (p.body === null && p.parts.length === 0 && size < p.bodySize && p.bodySize <= ASSEMBLE_IN_PLACE) {
-      p.body = Buffer.allocUnsafe(p.bodySize);
+    if (!p.tooLarge) {
+      if (p.body === null && p.parts.length === 0 && size < p.bodySize && p.bodySize <= ASSEMBLE_IN_PLACE) {
+        p.body = Buffer.allocUnsafe(p.bodySize);
+      }
+      if (p.body !== null) buf.copy(p.body, p.received - size, start, end);
+      else p.parts.push(Buffer.from(buf.subarray(start, end)));
     }
-    if (p.body !== null) buf.copy(p.body, p.received - size, start, end);
-    else p.parts.push(Buffer.from(buf.subarray(start, end)));
     if (p.received === p.bodySize) this.completeContent();
   }
 
   private completeContent(): void {
     const p = this.pending!;
     this.pending = null;
+    if (p.tooLarge) {
+      const max = this.connection.ctx.options.maxMessageSize;
+      return this.closeWithError(errors.messageTooLarge(p.bodySize, max).withMethod(MethodId.BasicPublish));
+    }
     const body = p.body !== null ? p.body : p.parts.length === 1 ? p.parts[0] : p.parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.parts, p.bodySize);
     const properties = p.properties!;
     let decoded: BasicProperties;
@@ -325,7 +337,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       case MethodId.BasicCancel: return this.cancel(m.consumerTag, m.noWait);
       case MethodId.BasicPublish:
         if (m.immediate) throw amqpError(ReplyCode.NotImplemented, 'immediate=true');
-        this.pending = { method: m, properties: null, bodySize: 0, received: 0, parts: [], body: null };
+        this.pending = { method: m, properties: null, bodySize: 0, received: 0, parts: [], body: null, tooLarge: false };
         return;
       case MethodId.BasicGet: return this.get(m.queue, m.noAck);
       case MethodId.BasicAck: return this.ack(m.deliveryTag, m.multiple);

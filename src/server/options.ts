@@ -34,6 +34,8 @@ export interface BrokerOptions {
   heartbeat: number;
   frameMax: number;
   channelMax: number;
+  /** max_message_size: a publish with a larger body closes its channel with 406. Default 128 MiB. */
+  maxMessageSize: number;
   /** Seconds a new socket may take to finish the AMQP handshake. */
   handshakeTimeout: number;
   /** loopback_users: users who may only connect from a loopback address (RabbitMQ: guest). */
@@ -82,6 +84,7 @@ export const defaultOptions: BrokerOptions = {
   heartbeat: 60,
   frameMax: 131072,
   channelMax: 2047,
+  maxMessageSize: 134_217_728,
   handshakeTimeout: 10,
   loopbackUsers: ['guest'],
   tlsPort: null,

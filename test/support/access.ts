@@ -1,10 +1,10 @@
 // Brokers with extra users for the access-control tests. In-process Warren gets its users through
 // RunningBroker.users; against an external RabbitMQ (WARREN_TEST_URL) the same users are made with
 // rabbitmqctl (node from WARREN_TEST_RABBITMQ_NODE, default ref5673@localhost).
-import { execFileSync } from 'node:child_process';
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
+import { rabbitmqctl } from './rabbitmqctl.js';
 
 export interface Perms { configure: string; write: string; read: string }
 
@@ -17,11 +17,6 @@ export interface AccessBroker {
   setTopicPermission(user: string, exchange: string, write: string, read: string): void;
   url(user: string, password: string): string;
   close(): Promise<void>;
-}
-
-function rabbitmqctl(...args: string[]): void {
-  const node = process.env.WARREN_TEST_RABBITMQ_NODE ?? 'ref5673@localhost';
-  execFileSync('rabbitmqctl', ['-n', node, '-q', ...args], { stdio: 'ignore' });
 }
 
 export async function startAccessBroker(options: Partial<BrokerOptions> = {}): Promise<AccessBroker> {
