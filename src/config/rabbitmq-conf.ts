@@ -42,6 +42,13 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     apply: integer(1, MAX_MESSAGE_SIZE_CAP, (o, n) => (o.maxMessageSize = n)),
     doc: 'largest message body accepted, bytes, at most 536870912 (134217728)',
   },
+  connection_max: {
+    apply: (value, key, into) => {
+      if (value === 'infinity') into.connectionMax = Number.POSITIVE_INFINITY;
+      else integer(0, 2 ** 31 - 1, (o, n) => (o.connectionMax = n))(value, key, into);
+    },
+    doc: 'simultaneous client connections; more wait unanswered until one ends: a number or infinity (infinity)',
+  },
   handshake_timeout: {
     apply: integer(1, 3_600_000, (o, n) => (o.handshakeTimeout = n / 1000)),
     doc: 'milliseconds a client has to complete the AMQP handshake (10000)',
@@ -101,15 +108,22 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
   ...clusterKeys,
 };
 
+/** RabbitMQ's information units (rabbit_resource_monitor_misc): exactly these spellings. */
 const units: Record<string, number> = {
-  '': 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3,
+  '': 1,
+  k: 1024, K: 1024, kiB: 1024, KiB: 1024, kib: 1024, KIB: 1024,
+  m: 1024 ** 2, M: 1024 ** 2, MiB: 1024 ** 2, mib: 1024 ** 2, MIB: 1024 ** 2,
+  g: 1024 ** 3, G: 1024 ** 3, GiB: 1024 ** 3, gib: 1024 ** 3, GIB: 1024 ** 3,
+  kB: 1000, KB: 1000, kb: 1000, Kb: 1000,
+  MB: 1000 ** 2, mB: 1000 ** 2, mb: 1000 ** 2, Mb: 1000 ** 2,
+  GB: 1000 ** 3, gB: 1000 ** 3, gb: 1000 ** 3, Gb: 1000 ** 3,
 };
 
-/** RabbitMQ's information units: plain bytes, or a number with k/kB/KiB/M/MB/MiB/G/GB/GiB. */
-function parseBytes(value: string, key: string): number {
-  const m = /^(\d+)\s*([a-zA-Z]*)$/.exec(value);
-  const unit = m ? units[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new ConfigError(`${key}: expected bytes such as 50000000 or 50MB, got '${value}'`);
+/** Bytes as RabbitMQ writes them: a plain integer, or an integer with a unit such as 50MB or 512MiB. */
+export function parseBytes(value: string, key: string): number {
+  const m = /^(\d+)([a-zA-Z]*)$/.exec(value);
+  const unit = m ? units[m[2]] : undefined;
+  if (!m || unit === undefined) throw new ConfigError(`${key}: expected bytes such as 50000000, 50MB or 512MiB, got '${value}'`);
   return Number(m[1]) * unit;
 }
 

@@ -36,6 +36,11 @@ export interface BrokerOptions {
   channelMax: number;
   /** max_message_size: a publish with a larger body closes its channel with 406. Default 128 MiB. */
   maxMessageSize: number;
+  /**
+   * connection_max: connections beyond it are held unanswered until one ends (as RabbitMQ's
+   * listener stops accepting). Default Infinity.
+   */
+  connectionMax: number;
   /** Seconds a new socket may take to finish the AMQP handshake. */
   handshakeTimeout: number;
   /** loopback_users: users who may only connect from a loopback address (RabbitMQ: guest). */
@@ -86,6 +91,7 @@ export const defaultOptions: BrokerOptions = {
   channelMax: 2047,
   maxMessageSize: 134_217_728,
   handshakeTimeout: 10,
+  connectionMax: Number.POSITIVE_INFINITY,
   loopbackUsers: ['guest'],
   tlsPort: null,
   tls: null,

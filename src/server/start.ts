@@ -9,6 +9,7 @@ import { startTlsListener } from './tls-listener.js';
 import { DirectReplyRegistry } from './direct-reply.js';
 import { Alarms } from './alarms.js';
 import { ConnectionTracker } from './connection-tracker.js';
+import { ConnectionGate } from './connection-gate.js';
 import { defaultOptions } from './options.js';
 import type { BrokerOptions, RunningBroker } from './options.js';
 import type { ServerContext } from './server-context.js';
@@ -46,14 +47,18 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   });
   await alarms.check();
   alarms.start();
-  const server: Server = createServer((socket) => {
-    connections.add(new Connection(socket, ctx, (c) => connections.delete(c)));
+  const gate = new ConnectionGate(options.connectionMax, (socket) => {
+    connections.add(new Connection(socket, ctx, (c) => {
+      connections.delete(c);
+      gate.release();
+    }));
   });
+  const server: Server = createServer((socket) => gate.admit(socket));
   await listen(server, options.port, options.host);
   const port = (server.address() as AddressInfo).port;
   log.info('listening', { protocol: 'amqp', host: options.host, port });
   const tls = options.tlsPort === null ? null
-    : await startTlsListener(options, (socket) => connections.add(new Connection(socket, ctx, (c) => connections.delete(c))), log);
+    : await startTlsListener(options, (socket) => gate.admit(socket), log);
   const management = await startManagement({
     broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(), diskFreeLimit: options.diskFreeLimit,
     dataDir: options.dataDir,
@@ -78,6 +83,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       const tlsDone = tls?.close();
       await management.close();
+      gate.destroyHeld();
       for (const c of connections) c.close(ReplyCode.ConnectionForced, 'CONNECTION_FORCED - broker forced connection closure with reason \'shutdown\'');
       // Give clients a moment to answer close-ok, then cut whatever is left.
       await new Promise((r) => setTimeout(r, connections.size > 0 ? 100 : 0));
