@@ -2,3 +2,4 @@
 //   const broker = await startBroker({ port: 0 }); ... broker.port ...; await broker.close();
 export { startBroker } from './server/start.js';
 export type { BrokerOptions, RunningBroker } from './server/options.js';
+export type { MemoryWatermark } from './server/memory-monitor.js';

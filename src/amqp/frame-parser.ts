@@ -34,6 +34,9 @@ export class FrameParser {
   private partialFilled = 0;
   private readonly headerBuf = Buffer.alloc(HEADER_SIZE);
   private stopped = false;
+  private paused = false;
+  /** Input received while paused (the unread rest of a chunk), handed on by resume(). */
+  private held: Buffer | null = null;
 
   constructor(maxPayload: number, sink: FrameSink) {
     this.maxPayload = maxPayload;
@@ -45,10 +48,32 @@ export class FrameParser {
     this.stopped = true;
     this.partial = null;
     this.partialFilled = 0;
+    this.held = null;
+  }
+
+  /**
+   * Stops handing on frames after the current one (a connection blocked by a resource alarm
+   * processes nothing more, not even what it has already received, as RabbitMQ's reader).
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Hands on what arrived while paused, then carries on. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const held = this.held;
+    this.held = null;
+    if (held !== null) this.push(held);
   }
 
   push(chunk: Buffer): void {
     if (this.stopped) return;
+    if (this.paused) {
+      this.held = this.held === null ? chunk : Buffer.concat([this.held, chunk]);
+      return;
+    }
     let pos = 0;
     if (this.partial !== null || this.partialFilled > 0) {
       pos = this.continuePartial(chunk);
@@ -56,6 +81,10 @@ export class FrameParser {
     }
     const len = chunk.length;
     while (!this.stopped && len - pos >= HEADER_SIZE) {
+      if (this.paused) {
+        this.held = chunk.subarray(pos);
+        return;
+      }
       const size = chunk.readUInt32BE(pos + 3);
       this.checkSize(chunk[pos], size);
       const total = HEADER_SIZE + size + 1;
@@ -65,7 +94,9 @@ export class FrameParser {
       this.sink(chunk[pos], chunk.readUInt16BE(pos + 1), chunk, pos + HEADER_SIZE, pos + HEADER_SIZE + size);
       pos += total;
     }
-    if (!this.stopped && pos < len) this.startPartial(chunk, pos);
+    if (this.stopped || pos >= len) return;
+    if (this.paused) this.held = chunk.subarray(pos);
+    else this.startPartial(chunk, pos);
   }
 
   private checkSize(type: number, size: number): void {

@@ -65,6 +65,18 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     apply: (value, key, into) => (into.diskFreeLimit = parseBytes(value, key)),
     doc: 'publishers are blocked below this much free disk: bytes or 500MB, 2GB, ... (50MB)',
   },
+  'vm_memory_high_watermark.relative': {
+    apply: (value, key, into) => {
+      const f = Number(value);
+      if (!/^\d*\.?\d+$/.test(value) || f > 1) throw new ConfigError(`${key}: expected a fraction of memory between 0 and 1 such as 0.4, got '${value}'`);
+      into.memoryHighWatermark = { relative: f };
+    },
+    doc: 'publishers are blocked when the broker uses more than this fraction of RAM (or of the container limit) (0.4)',
+  },
+  'vm_memory_high_watermark.absolute': {
+    apply: (value, key, into) => (into.memoryHighWatermark = { absolute: parseBytes(value, key) }),
+    doc: 'publishers are blocked when the broker uses more memory than this: bytes or 1GB, 512MiB, ... (instead of .relative)',
+  },
   'listeners.ssl.default': { apply: port((o, n) => (o.tlsPort = n)), doc: 'AMQPS (TLS) listener port (none; normally 5671)' },
   'ssl_options.cacertfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), cacertfile: s })), doc: 'CA bundle for verifying client certificates' },
   'ssl_options.certfile': { apply: text((o, s) => (o.tls = { ...tlsOf(o), certfile: s })), doc: "the server's certificate, a PEM file" },

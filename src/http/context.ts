@@ -66,8 +66,14 @@ export interface ManagementContext {
   readonly log: Logger;
   readonly version: string;
   readonly startedAt: number;
-  readonly alarms: { readonly active: boolean; readonly diskFree: number };
-  readonly diskFreeLimit: number;
+  /** Resource alarms and the figures behind them (the server's Alarms satisfies it). */
+  readonly alarms: {
+    readonly active: boolean;
+    readonly diskFree: number;
+    has(resource: 'disk' | 'memory'): boolean;
+    readonly disk: { readonly free: number; readonly limit: number };
+    readonly memory: { readonly used: number; readonly limit: number };
+  };
   readonly dataDir: string | null;
   /** Listeners as bound (ports read back after binding port 0). */
   readonly listeners: ListenerInfo[];

@@ -1,6 +1,6 @@
-// What the node uses of the machine (file descriptors, memory), for /api/nodes and /metrics.
+// What the node uses of the machine (file descriptors), for /api/nodes and /metrics; memory figures
+// come from the memory monitor (server/memory-monitor.ts) through ManagementContext.alarms.
 import { readdirSync, readFileSync } from 'node:fs';
-import { totalmem } from 'node:os';
 
 /** Open file descriptors of this process (Linux); null where /proc is not available. */
 export function fdUsed(): number | null {
@@ -20,14 +20,4 @@ export function fdLimit(): number | null {
   } catch {
     return null;
   }
-}
-
-/** RabbitMQ's default vm_memory_high_watermark: 40% of the memory available to the node. */
-const MEMORY_HIGH_WATERMARK = 0.4;
-
-/** The memory high watermark in bytes: 40% of the cgroup limit, else of the machine's memory. */
-export function memoryLimit(): number {
-  const constrained = Number(process.constrainedMemory?.() ?? 0);
-  const available = constrained > 0 && constrained < totalmem() ? constrained : totalmem();
-  return Math.floor(available * MEMORY_HIGH_WATERMARK);
 }

@@ -1,30 +1,47 @@
-import { statfs } from 'node:fs';
+import { DiskMonitor } from './disk-monitor.js';
+import { MemoryMonitor } from './memory-monitor.js';
+import type { MemoryWatermark } from './memory-monitor.js';
 
-export type AlarmListener = (active: boolean, reason: string) => void;
+export type AlarmResource = 'disk' | 'memory';
+export type AlarmListener = (resource: AlarmResource, raised: boolean) => void;
+
+/** The order RabbitMQ 3.10.8 names both resources in ("low on disk & memory", as observed). */
+const order: AlarmResource[] = ['disk', 'memory'];
 
 /**
- * Resource alarms, as RabbitMQ raises them: while one is active, publishing connections are
- * blocked (connection.blocked, and their sockets are no longer read) so a broker low on disk
- * stops taking messages instead of filling the disk; consumers keep draining.
+ * Resource alarms, as RabbitMQ raises them: while any is in effect, a connection that publishes is
+ * blocked (connection.blocked, and it is no longer read from) so a broker low on memory or disk
+ * stops taking messages instead of falling over; consumers keep draining. Connections are
+ * unblocked once every alarm has cleared.
  */
 export class Alarms {
-  private diskAlarm = false;
+  private readonly raised = new Set<AlarmResource>();
   private readonly listeners = new Set<AlarmListener>();
-  private timer: NodeJS.Timeout | null = null;
-  /** Last free-space reading of the data directory's filesystem, bytes. */
-  diskFree = Number.POSITIVE_INFINITY;
+  readonly disk: DiskMonitor;
+  readonly memory: MemoryMonitor;
 
-  constructor(
-    private readonly dataDir: string | null,
-    private diskFreeLimit: number,
-  ) {}
-
-  get active(): boolean {
-    return this.diskAlarm;
+  constructor(dataDir: string | null, diskFreeLimit: number, watermark: MemoryWatermark) {
+    this.disk = new DiskMonitor(dataDir, diskFreeLimit, (low) => this.set('disk', low));
+    this.memory = new MemoryMonitor(watermark, (over) => this.set('memory', over));
   }
 
+  /** Whether any alarm is in effect. */
+  get active(): boolean {
+    return this.raised.size > 0;
+  }
+
+  /** Last free-disk reading, bytes (Infinity without a data directory). */
+  get diskFree(): number {
+    return this.disk.free;
+  }
+
+  has(resource: AlarmResource): boolean {
+    return this.raised.has(resource);
+  }
+
+  /** connection.blocked's reason, RabbitMQ's text: "low on memory", "low on disk & memory". */
   get reason(): string {
-    return 'low on disk';
+    return `low on ${order.filter((r) => this.raised.has(r)).join(' & ')}`;
   }
 
   onChange(l: AlarmListener): () => void {
@@ -32,41 +49,23 @@ export class Alarms {
     return () => this.listeners.delete(l);
   }
 
-  /** Starts polling free disk space (every `intervalMs`). */
-  start(intervalMs = 2000): void {
-    if (this.dataDir === null) return;
-    this.check();
-    this.timer = setInterval(() => this.check(), intervalMs);
-    this.timer.unref();
+  /** Takes the first readings, then keeps sampling (memory every second, disk every 2 s). */
+  async start(): Promise<void> {
+    this.memory.check();
+    await this.disk.check();
+    this.memory.start();
+    this.disk.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.memory.stop();
+    this.disk.stop();
   }
 
-  /** Changes disk_free_limit at runtime (operators, tests) and re-evaluates at once. */
-  setDiskFreeLimit(bytes: number): Promise<void> {
-    this.diskFreeLimit = bytes;
-    return this.check();
-  }
-
-  check(): Promise<void> {
-    if (this.dataDir === null) return Promise.resolve();
-    return new Promise((resolve) => {
-      statfs(this.dataDir!, (err, s) => {
-        if (!err) {
-          this.diskFree = s.bavail * s.bsize;
-          this.setDisk(this.diskFree < this.diskFreeLimit);
-        }
-        resolve();
-      });
-    });
-  }
-
-  private setDisk(low: boolean): void {
-    if (low === this.diskAlarm) return;
-    this.diskAlarm = low;
-    for (const l of this.listeners) l(low, this.reason);
+  private set(resource: AlarmResource, on: boolean): void {
+    if (on === this.raised.has(resource)) return;
+    if (on) this.raised.add(resource);
+    else this.raised.delete(resource);
+    for (const l of this.listeners) l(resource, on);
   }
 }

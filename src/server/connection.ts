@@ -53,8 +53,7 @@ export class Connection {
   writeBlocked = false;
   /** We sent connection.blocked and owe the client a connection.unblocked. */
   private blockedNotified = false;
-  /** The client has published: a resource alarm stops reading from it. */
-  private publisher = false;
+  /** Blocked by a resource alarm: neither the socket nor already-received frames are read. */
   private readPaused = false;
   /** Socket reads (RabbitMQ's recv_cnt). */
   recvCnt = 0;
@@ -172,16 +171,18 @@ export class Connection {
         if (end - start < 4) throw new FrameError(type, Buffer.from(buf.subarray(start, end)), 'unknown_frame');
         const m = this.decode(buf, start, end);
         if (channelId === 0) return this.onConnectionMethod(m);
-        if (m.id === MethodId.BasicPublish) this.notePublish();
         if ((m.id >>> 16) === ClassId.Connection) throw amqpError(ReplyCode.CommandInvalid, 'unimplemented method').withMethod(m.id);
         return this.onChannelFrame(channelId, type, buf, start, end, (ch) => ch.onMethod(m));
       }
       case FrameType.Header:
       case FrameType.Body:
         if (channelId === 0) throw unexpectedFrame(type, buf, start, end);
-        return this.onChannelFrame(channelId, type, buf, start, end, (ch) =>
+        this.onChannelFrame(channelId, type, buf, start, end, (ch) =>
           type === FrameType.Header ? ch.onHeader(buf, start, end) : ch.onBody(buf, start, end),
         );
+        // Content while an alarm is in effect blocks the connection, after this frame (RabbitMQ).
+        if (this.ctx.alarms.active) this.block();
+        return;
       case FrameType.Heartbeat:
         if (end > start) throw new FrameError(type, Buffer.from(buf.subarray(start, end)), 'unknown_frame');
         if (channelId !== 0) throw unexpectedFrame(type, buf, start, end);
@@ -359,48 +360,38 @@ export class Connection {
 
   // --- resource alarms ------------------------------------------------------------------------
 
-  /** An alarm changed: tell the client and stop (or resume) reading publishes from it. */
-  onAlarm(active: boolean, reason: string): void {
-    if (this.state !== 'opened') return;
-    if (active) {
-      this.notifyBlocked(reason);
-      if (this.publisher) this.pauseReading();
-    } else {
-      if (this.blockedNotified) this.writer.method(0, { id: MethodId.ConnectionUnblocked });
-      this.blockedNotified = false;
-      this.resumeReading();
-    }
-  }
-
-  private notePublish(): void {
-    this.publisher = true;
-    if (!this.ctx.alarms.active) return;
-    this.notifyBlocked(this.ctx.alarms.reason);
-    this.pauseReading();
-  }
-
-  private notifyBlocked(reason: string): void {
-    if (this.blockedNotified) return;
+  /**
+   * A publisher sent content while an alarm is in effect: tell it (connection.blocked, once, if it
+   * announced the capability) and stop reading from it. As in RabbitMQ 3.10.8, connections that do
+   * not publish during the alarm are neither told nor stopped, so consumers keep draining.
+   */
+  private block(): void {
+    if (this.readPaused || this.state !== 'opened') return;
     const caps = this.clientProperties['capabilities'] as Record<string, unknown> | undefined;
-    if (caps?.['connection.blocked'] !== true) return;
-    this.blockedNotified = true;
-    this.writer.method(0, { id: MethodId.ConnectionBlocked, reason });
-  }
-
-  /** Stops reading after the current chunk: what was already received is still processed. */
-  private pauseReading(): void {
-    if (this.readPaused) return;
+    if (caps?.['connection.blocked'] === true) {
+      this.blockedNotified = true;
+      this.writer.method(0, { id: MethodId.ConnectionBlocked, reason: this.ctx.alarms.reason });
+    }
     this.readPaused = true;
+    this.parser.pause();
     this.socket.pause();
     this.log.info('connection_blocked', { reason: this.ctx.alarms.reason });
   }
 
-  private resumeReading(): void {
-    if (!this.readPaused) return;
+  /** An alarm cleared: once none is left, a blocked connection is unblocked and read again. */
+  onAlarmCleared(): void {
+    if (!this.readPaused || this.ctx.alarms.active || this.state === 'closed') return;
+    if (this.blockedNotified) this.writer.method(0, { id: MethodId.ConnectionUnblocked });
+    this.blockedNotified = false;
     this.readPaused = false;
     this.lastReceived = Date.now();
-    this.socket.resume();
     this.log.info('connection_unblocked');
+    this.socket.resume();
+    try {
+      this.parser.resume();
+    } catch (err) {
+      this.handleError(err, 0, 0);
+    }
   }
 
   // --- heartbeats -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { ClusterView } from '../http/cluster-view.js';
 import type { LogLevel } from '../log.js';
 import type { UserStore } from '../auth/user-store.js';
 import type { TlsOptions } from './tls-listener.js';
+import type { MemoryWatermark } from './memory-monitor.js';
 import type { StoreTap } from '../store/store-tap.js';
 import type { ClusterOptions } from '../cluster/cluster-options.js';
 
@@ -30,6 +31,11 @@ export interface BrokerOptions {
   queuePagingThreshold: number;
   /** disk_free_limit.absolute: below this many free bytes publishers are blocked. */
   diskFreeLimit: number;
+  /**
+   * vm_memory_high_watermark: above this resident memory publishers are blocked; a fraction of
+   * the machine's (or container's) memory, or bytes. Default { relative: 0.4 }.
+   */
+  memoryHighWatermark: MemoryWatermark;
   /** Heartbeat interval proposed in connection.tune, seconds (0 disables). */
   heartbeat: number;
   frameMax: number;
@@ -85,6 +91,7 @@ export const defaultOptions: BrokerOptions = {
   defaultPass: 'guest',
   defaultVhost: '/',
   diskFreeLimit: 50_000_000,
+  memoryHighWatermark: { relative: 0.4 },
   queuePagingThreshold: 20_000,
   heartbeat: 60,
   frameMax: 131072,
@@ -117,6 +124,11 @@ export interface RunningBroker {
   readonly tlsPort: number | null;
   /** Changes disk_free_limit at runtime; resolves once the alarm state has been re-evaluated. */
   setDiskFreeLimit(bytes: number): Promise<void>;
+  /**
+   * rabbitmqctl set_vm_memory_high_watermark: a fraction (0.4), { relative } or { absolute } bytes;
+   * the alarm is re-evaluated at once.
+   */
+  setMemoryHighWatermark(watermark: number | MemoryWatermark): void;
   /** Stops listening, closes every connection with 320 CONNECTION_FORCED, releases resources. */
   close(): Promise<void>;
 }

@@ -36,17 +36,18 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   if (persistence) log.info('data_restored', { dir: options.dataDir, vhosts: broker.vhosts.size });
 
   const connections = new Set<Connection>();
-  const alarms = new Alarms(options.dataDir, options.diskFreeLimit);
+  const alarms = new Alarms(options.dataDir, options.diskFreeLimit, options.memoryHighWatermark);
   const ctx: ServerContext = {
     broker, users, options, log, directReply: new DirectReplyRegistry(), serverProperties: serverProperties(), persistence, alarms,
     tracker: new ConnectionTracker(),
   };
-  alarms.onChange((active, reason) => {
-    log.warning(active ? 'alarm_set' : 'alarm_cleared', { resource: 'disk', reason, free_bytes: alarms.diskFree });
-    for (const c of connections) c.onAlarm(active, reason);
+  alarms.onChange((resource, raised) => {
+    const figures = resource === 'disk' ? { free_bytes: alarms.disk.free, limit_bytes: alarms.disk.limit }
+      : { used_bytes: alarms.memory.used, limit_bytes: alarms.memory.limit };
+    log.warning(raised ? 'alarm_set' : 'alarm_cleared', { resource, ...figures });
+    if (!raised) for (const c of connections) c.onAlarmCleared();
   });
-  await alarms.check();
-  alarms.start();
+  await alarms.start();
   const gate = new ConnectionGate(options.connectionMax, (socket) => {
     connections.add(new Connection(socket, ctx, (c) => {
       connections.delete(c);
@@ -60,7 +61,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   const tls = options.tlsPort === null ? null
     : await startTlsListener(options, (socket) => gate.admit(socket), log);
   const management = await startManagement({
-    broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(), diskFreeLimit: options.diskFreeLimit,
+    broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(),
     dataDir: options.dataDir,
     listeners: [
       { protocol: 'amqp', port, host: options.host },
@@ -76,7 +77,8 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
     users,
     httpPort: management.httpPort,
     metricsPort: management.metricsPort,
-    setDiskFreeLimit: (bytes: number) => alarms.setDiskFreeLimit(bytes),
+    setDiskFreeLimit: (bytes: number) => alarms.disk.setLimit(bytes),
+    setMemoryHighWatermark: (w) => alarms.memory.setWatermark(typeof w === 'number' ? { relative: w } : w),
     async close() {
       if (closed) return;
       closed = true;

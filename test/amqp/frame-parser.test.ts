@@ -264,3 +264,41 @@ describe('frame parser: zero copy and stop', () => {
     }
   });
 });
+
+describe('pause and resume (a connection blocked by a resource alarm)', () => {
+  test('pausing inside a frame callback stops after that frame; resume hands on the rest in order', () => {
+    const frames: Frame[] = [];
+    let parser: FrameParser;
+    parser = new FrameParser(131072, (type, channel, payload, start, end) => {
+      frames.push({ type, channel, payload: payload.toString('hex', start, end) });
+      if (type === 2) parser.pause();
+    });
+    const all = [
+      frame(1, 1, Buffer.from('method')), frame(2, 1, Buffer.from('header')), frame(3, 1, Buffer.from('body')), frame(1, 2, Buffer.from('next')),
+    ];
+    const stream = Buffer.concat(all);
+    // The tail arrives split, some of it while paused.
+    parser.push(stream.subarray(0, stream.length - 5));
+    assert.deepEqual(frames, all.slice(0, 2).map(describeFrame));
+    parser.push(stream.subarray(stream.length - 5));
+    assert.equal(frames.length, 2, 'nothing is handed on while paused');
+    parser.resume();
+    assert.deepEqual(frames, all.map(describeFrame));
+  });
+
+  test('a pause in the frame that completes a straddling frame holds the rest of the chunk', () => {
+    const frames: Frame[] = [];
+    let parser: FrameParser;
+    parser = new FrameParser(131072, (type, channel, payload, start, end) => {
+      frames.push({ type, channel, payload: payload.toString('hex', start, end) });
+      if (frames.length === 1) parser.pause();
+    });
+    const all = [frame(2, 1, Buffer.alloc(100, 7)), frame(3, 1, Buffer.from('b1')), frame(3, 1, Buffer.from('b2'))];
+    const stream = Buffer.concat(all);
+    parser.push(stream.subarray(0, 50));
+    parser.push(stream.subarray(50));
+    assert.equal(frames.length, 1);
+    parser.resume();
+    assert.deepEqual(frames, all.map(describeFrame));
+  });
+});

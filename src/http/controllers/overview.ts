@@ -63,18 +63,17 @@ export function registerOverview(router: Router, ctx: ManagementContext): void {
   });
 
   const nodeJson = () => {
-    const mem = process.memoryUsage();
     return {
       name: nodeName,
       type: 'disc',
       running: true,
       os_pid: String(process.pid),
-      mem_used: mem.rss,
-      mem_limit: Number(process.constrainedMemory?.() || 0) || null,
-      mem_alarm: false,
-      disk_free: Number.isFinite(ctx.alarms.diskFree) ? ctx.alarms.diskFree : null,
-      disk_free_limit: ctx.diskFreeLimit,
-      disk_free_alarm: ctx.alarms.active,
+      mem_used: ctx.alarms.memory.used,
+      mem_limit: ctx.alarms.memory.limit,
+      mem_alarm: ctx.alarms.has('memory'),
+      disk_free: Number.isFinite(ctx.alarms.disk.free) ? ctx.alarms.disk.free : null,
+      disk_free_limit: ctx.alarms.disk.limit,
+      disk_free_alarm: ctx.alarms.has('disk'),
       fd_used: fdUsed(),
       sockets_used: ctx.connections.size,
       uptime: Date.now() - ctx.startedAt,

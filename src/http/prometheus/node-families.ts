@@ -5,7 +5,7 @@ import { deadLetterStrategies, deathReasons, queueTypeLabels } from '../../broke
 import type { GlobalCounters } from '../../broker/message-stats.js';
 import type { ManagementContext } from '../context.js';
 import { nodeName } from '../context.js';
-import { fdLimit, fdUsed, memoryLimit } from '../node-resources.js';
+import { fdLimit, fdUsed } from '../node-resources.js';
 import type { MetricType } from './text-format.js';
 import { labelSet } from './text-format.js';
 
@@ -49,7 +49,7 @@ export const nodeCoarseMetrics: NodeFamily = {
   metrics: [
     metric('rabbitmq_process_open_fds', 'gauge', 'Open file descriptors', () => fdUsed()),
     metric('rabbitmq_process_open_tcp_sockets', 'gauge', 'Open TCP sockets', (c) => c.connections.size),
-    metric('rabbitmq_process_resident_memory_bytes', 'gauge', 'Memory used in bytes', () => process.memoryUsage.rss()),
+    metric('rabbitmq_process_resident_memory_bytes', 'gauge', 'Memory used in bytes', (c) => c.alarms.memory.used),
     metric('rabbitmq_disk_space_available_bytes', 'gauge', 'Disk space available in bytes', (c) => (Number.isFinite(c.alarms.diskFree) ? c.alarms.diskFree : null)),
   ],
 };
@@ -58,8 +58,8 @@ export const nodeMetrics: NodeFamily = {
   family: 'node_metrics',
   metrics: [
     metric('rabbitmq_process_max_fds', 'gauge', 'Open file descriptors limit', () => fdLimit()),
-    metric('rabbitmq_resident_memory_limit_bytes', 'gauge', 'Memory high watermark in bytes', () => memoryLimit()),
-    metric('rabbitmq_disk_space_available_limit_bytes', 'gauge', 'Free disk space low watermark in bytes', (c) => c.diskFreeLimit),
+    metric('rabbitmq_resident_memory_limit_bytes', 'gauge', 'Memory high watermark in bytes', (c) => c.alarms.memory.limit),
+    metric('rabbitmq_disk_space_available_limit_bytes', 'gauge', 'Free disk space low watermark in bytes', (c) => c.alarms.disk.limit),
     metric('rabbitmq_erlang_uptime_seconds', 'gauge', 'Node uptime', (c) => (Date.now() - c.startedAt) / 1000),
   ],
 };
@@ -86,8 +86,8 @@ export const alarmMetrics: NodeFamily = {
   family: null,
   metrics: [
     metric('rabbitmq_alarms_file_descriptor_limit', 'untyped', 'is 1 if file descriptor limit alarm is in effect', () => 0),
-    metric('rabbitmq_alarms_free_disk_space_watermark', 'untyped', 'is 1 if free disk space watermark alarm is in effect', (c) => (c.alarms.active ? 1 : 0)),
-    metric('rabbitmq_alarms_memory_used_watermark', 'untyped', 'is 1 if VM memory watermark alarm is in effect', () => 0),
+    metric('rabbitmq_alarms_free_disk_space_watermark', 'untyped', 'is 1 if free disk space watermark alarm is in effect', (c) => (c.alarms.has('disk') ? 1 : 0)),
+    metric('rabbitmq_alarms_memory_used_watermark', 'untyped', 'is 1 if VM memory watermark alarm is in effect', (c) => (c.alarms.has('memory') ? 1 : 0)),
   ],
 };
 
