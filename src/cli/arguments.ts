@@ -14,12 +14,13 @@ const flagNames: Record<string, keyof BrokerOptions> = {
   '--port': 'port',
   '--http-port': 'httpPort',
   '--metrics-port': 'metricsPort',
+  '--tls-port': 'tlsPort',
   '--data-dir': 'dataDir',
   '--host': 'host',
   '--log-level': 'logLevel',
 };
 
-const numeric = new Set<keyof BrokerOptions>(['port', 'httpPort', 'metricsPort']);
+const numeric = new Set<keyof BrokerOptions>(['port', 'httpPort', 'metricsPort', 'tlsPort']);
 
 function set(into: Partial<BrokerOptions>, key: keyof BrokerOptions, value: string, source: string): void {
   if (numeric.has(key)) {
@@ -65,7 +66,7 @@ export function resolveStartupConfig(argv: string[], env: NodeJS.ProcessEnv): St
   if (env.RABBITMQ_DEFAULT_PASS) fromEnv.defaultPass = env.RABBITMQ_DEFAULT_PASS;
   if (env.RABBITMQ_DEFAULT_VHOST) fromEnv.defaultVhost = env.RABBITMQ_DEFAULT_VHOST;
   const envNames: Record<string, keyof BrokerOptions> = {
-    WARREN_AMQP_PORT: 'port', WARREN_HTTP_PORT: 'httpPort', WARREN_METRICS_PORT: 'metricsPort',
+    WARREN_AMQP_PORT: 'port', WARREN_HTTP_PORT: 'httpPort', WARREN_METRICS_PORT: 'metricsPort', WARREN_TLS_PORT: 'tlsPort',
     WARREN_DATA_DIR: 'dataDir', WARREN_HOST: 'host', WARREN_LOG_LEVEL: 'logLevel',
     WARREN_DEFAULT_USER: 'defaultUser', WARREN_DEFAULT_PASS: 'defaultPass', WARREN_DEFAULT_VHOST: 'defaultVhost',
   };
@@ -94,6 +95,8 @@ Options (flags override WARREN_* environment variables, which override the confi
   --amqp-port P      AMQP port (default 5672; env WARREN_AMQP_PORT)
   --http-port H      management HTTP port (default 15672; env WARREN_HTTP_PORT)
   --metrics-port M   Prometheus port (default 15692; env WARREN_METRICS_PORT)
+  --tls-port T       AMQPS port, like listeners.ssl.default (default none; env WARREN_TLS_PORT;
+                     needs ssl_options.certfile and keyfile in the config file)
   --data-dir D       data directory (default ./data; env WARREN_DATA_DIR)
   --config FILE      rabbitmq.conf-style configuration file (env WARREN_CONFIG)
   --host ADDR        listen address (default :: — all interfaces)

@@ -3,34 +3,16 @@
 // certificate, and certificate reload. Throw-away certificates are made with openssl per run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import * as amqp from 'amqplib';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import { makeCertificates } from '../support/certificates.js';
 
 const LIMIT = { timeout: 30_000 };
 const skip = process.env.WARREN_TEST_URL ? 'Warren-only: the reference RabbitMQ has no TLS listener' : false;
 let dir: string;
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-}
-
-/** A CA, a server certificate for localhost/127.0.0.1 and a client certificate, signed by the CA. */
-function makeCertificates(): void {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Warren Test CA');
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  for (const [name, subj, ext] of [['server', '/CN=localhost', 'server.ext'], ['client', '/CN=tlsuser/O=warren', ''], ['server2', '/CN=localhost', 'server.ext']]) {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2',
-      ...(ext ? ['-extfile', ext] : []));
-  }
-  // A client certificate from another CA, which the broker must not accept.
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rogue.key', '-out', 'rogue.pem', '-days', '2', '-subj', '/CN=tlsuser/O=warren');
-}
 
 const file = (name: string) => readFileSync(join(dir, name));
 
@@ -44,8 +26,7 @@ async function startTls(verify: 'verify_peer' | 'verify_none', failIfNoPeerCert:
 
 before(() => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'warren-tls-'));
-  makeCertificates();
+  dir = makeCertificates();
   copyFileSync(join(dir, 'server.pem'), join(dir, 'cur.pem'));
   copyFileSync(join(dir, 'server.key'), join(dir, 'cur.key'));
 });

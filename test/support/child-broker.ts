@@ -44,11 +44,12 @@ async function waitForPort(port: number, child: ChildProcess, ms = 15000): Promi
   }
 }
 
-export async function startChildBroker(dataDir: string, port?: number, extraArgs: string[] = []): Promise<ChildBroker> {
+export async function startChildBroker(dataDir: string, port?: number, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ChildBroker> {
   const p = port ?? (await freePort());
   // HTTP and metrics on free ports: the defaults (15672, 15692) may be taken by another run.
   const args = ['--amqp-port', String(p), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warning', '--http-port', '0', '--metrics-port', '0'];
   const child = spawn(process.execPath, [cli, ...args, ...extraArgs], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
