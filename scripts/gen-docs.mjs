@@ -63,7 +63,13 @@ function commandReference(name, file) {
   // rabbitmqctl's layout: an "Available commands:" list of "   name   description" lines.
   const listed = help.split('Available commands:')[1] ?? '';
   const subcommands = [...listed.matchAll(/^ {3}([a-z][a-z0-9_]*) {2,}\S/gm)].map((m) => m[1]).filter((c) => c !== 'help');
-  for (const sub of subcommands) text += `\n### \`${name} ${sub}\`\n\n\`\`\`text\n$ ${name} help ${sub}\n${run('help', sub)}\n\`\`\`\n`;
+  for (const sub of subcommands) {
+    // The general options every subcommand's help repeats are in the command's own --help above.
+    let subHelp = run('help', sub);
+    const general = subHelp.indexOf('\nGeneral Options');
+    if (general >= 0 && help.includes(subHelp.slice(general).trim())) subHelp = `${subHelp.slice(0, general).trimEnd()}\n\n(General Options: as in \`${name} --help\`)`;
+    text += `\n### \`${name} ${sub}\`\n\n\`\`\`text\n$ ${name} help ${sub}\n${subHelp}\n\`\`\`\n`;
+  }
   return text;
 }
 
