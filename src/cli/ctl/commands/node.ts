@@ -47,9 +47,12 @@ export function nodeAlarms(node: any): { node: string; resource: string; type: s
   return out;
 }
 
-/** RabbitMQ's wording for an alarm ("Free disk space alarm on node rabbit@host"). */
+/**
+ * RabbitMQ's wording for an alarm ("Free disk space alarm on node rabbit@host"). The health-check
+ * endpoints name the disk resource 'disk space' (as RabbitMQ 3.10.8's do), /api/nodes 'disk'.
+ */
 export function alarmLine(a: { node: string; resource: string }): string {
-  if (a.resource === 'disk') return `Free disk space alarm on node ${a.node}`;
+  if (a.resource === 'disk' || a.resource === 'disk space') return `Free disk space alarm on node ${a.node}`;
   if (a.resource === 'memory') return `Memory alarm on node ${a.node}`;
   if (a.resource === 'file_descriptors' || a.resource === 'file_descriptor_limit') return `File descriptor limit alarm on node ${a.node}`;
   return `${a.resource} alarm on node ${a.node}`;
