@@ -17,7 +17,7 @@ export RABBITMQ_NODENAME=ref$port@localhost RABBITMQ_NODE_PORT=$port \
   RABBITMQ_MNESIA_BASE=$base/mnesia RABBITMQ_LOG_BASE=$base/log \
   RABBITMQ_CONFIG_FILE=$base/rabbitmq RABBITMQ_ENABLED_PLUGINS_FILE=$base/enabled_plugins \
   RABBITMQ_DIST_PORT=$((port + 20000))
-echo "[rabbitmq_management]." > "$base/enabled_plugins"
+echo "[rabbitmq_management,rabbitmq_shovel,rabbitmq_shovel_management]." > "$base/enabled_plugins"
 chown rabbitmq:rabbitmq "$base/enabled_plugins" "$base/rabbitmq.conf" 2>/dev/null || true
 rabbitmq-server -detached
 for _ in $(seq 1 60); do

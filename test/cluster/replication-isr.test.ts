@@ -38,6 +38,8 @@ describe('replication: confirms wait for the in-sync replicas', () => {
     });
     await within(inProcess.caughtUp, 10_000, 'b caught up');
     await waitFor(() => child.catchUps() === 1, 15_000, 'c caught up');
+    // The child says so when it has read everything; the leader learns it from c's next ack.
+    await waitFor(() => caughtUp.length === 2, 10_000, 'the leader saw both followers catch up');
     assert.deepEqual(caughtUp.sort(), ['b', 'c']);
     repl.setIsr(['b', 'c']);
 
