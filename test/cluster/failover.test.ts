@@ -11,17 +11,31 @@ const rounds = Number(process.env.WARREN_CLUSTER_ROUNDS ?? 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const QUEUE = 'cluster-failover-q';
 
+/**
+ * Cuts a client connection's socket. A stop must finish even when a node stalls without closing
+ * (SIGSTOP, lost quorum), or the test file would hang on the client's pending confirms.
+ */
+const cut = (conn: amqp.ChannelModel | null) => (conn as unknown as { connection?: { stream?: { destroy(): void } } } | null)?.connection?.stream?.destroy();
+
+/** Stops a client loop: ask it to stop, and cut its connection if it has not stopped within 5 s. */
+async function stopLoop(done: Promise<void>, current: () => amqp.ChannelModel | null): Promise<void> {
+  const timer = setTimeout(() => cut(current()), 5000);
+  await done;
+  clearTimeout(timer);
+}
+
 /** Publishes persistent messages with confirms through the nodes in turn, reconnecting on failure. */
 function publisher(urls: () => string[]) {
   const confirmed = new Set<number>();
   let seq = 0;
   let stopped = false;
   let reconnects = 0;
+  let conn: amqp.ChannelModel | null = null;
   const done = (async () => {
     let turn = 0;
     while (!stopped) {
       const url = urls()[turn++ % urls().length];
-      let conn: amqp.ChannelModel | null = null;
+      conn = null;
       try {
         conn = await amqp.connect(url);
         conn.on('error', () => undefined);
@@ -51,7 +65,10 @@ function publisher(urls: () => string[]) {
       }
     }
   })();
-  return { confirmed, get published() { return seq; }, get reconnects() { return reconnects; }, async stop() { stopped = true; await done; } };
+  return {
+    confirmed, get published() { return seq; }, get reconnects() { return reconnects; },
+    async stop() { stopped = true; await stopLoop(done, () => conn); },
+  };
 }
 
 /** Consumes with manual acks through the nodes in turn; records deliveries and acks. */
@@ -61,11 +78,12 @@ function consumer(urls: () => string[]) {
   let ackedRedelivered = 0;
   let ackedRedeliveredAsNew = 0;
   let stopped = false;
+  let conn: amqp.ChannelModel | null = null;
   const done = (async () => {
     let turn = 1;
     while (!stopped) {
       const url = urls()[turn++ % urls().length];
-      let conn: amqp.ChannelModel | null = null;
+      conn = null;
       try {
         conn = await amqp.connect(url);
         conn.on('error', () => undefined);
@@ -98,7 +116,7 @@ function consumer(urls: () => string[]) {
     delivered, acked,
     get ackedRedelivered() { return ackedRedelivered; },
     get ackedRedeliveredAsNew() { return ackedRedeliveredAsNew; },
-    async stop() { stopped = true; await done; },
+    async stop() { stopped = true; await stopLoop(done, () => conn); },
   };
 }
 
@@ -130,27 +148,32 @@ describe('cluster failover (3 etcd + 3 Warren processes)', () => {
     assert.ok(nodes.every((n) => n.in_sync && typeof n.replication_lag_bytes === 'number'));
   });
 
-  it(`leader SIGKILL under load (${rounds} round(s)): every confirmed message is delivered, none acked comes back as new, definitions survive`, async () => {
+  it(`leader SIGKILL under load (${rounds} round(s)): every confirmed message is delivered, none acked comes back as new, definitions survive`, { timeout: 60_000 + rounds * 120_000 }, async () => {
     const urls = () => cluster.nodes.filter((n) => n.running).map((n) => n.url);
     const pub = publisher(urls);
     const sub = consumer(urls);
     const failovers: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      await sleep(1500);
-      const leader = await cluster.waitForLeader();
-      const killedAt = Date.now();
-      await cluster.nodes[leader].kill();
-      await cluster.waitForLeader(30000, leader);
-      failovers.push(Date.now() - killedAt);
-      await sleep(1500);
-      await cluster.nodes[leader].start();
-      await cluster.waitForFullIsr(60000);
+    try {
+      for (let round = 0; round < rounds; round++) {
+        await sleep(1500);
+        const leader = await cluster.waitForLeader();
+        const killedAt = Date.now();
+        await cluster.nodes[leader].kill();
+        await cluster.waitForLeader(30000, leader);
+        failovers.push(Date.now() - killedAt);
+        await sleep(1500);
+        await cluster.nodes[leader].start();
+        await cluster.waitForFullIsr(60000);
+      }
+      await sleep(500);
+      await pub.stop();
+      const deadline = Date.now() + 60000;
+      while ([...pub.confirmed].some((id) => !sub.delivered.has(id)) && Date.now() < deadline) await sleep(200);
+    } finally {
+      // Also when a step above failed: running client loops would keep the test file alive.
+      await pub.stop();
+      await sub.stop();
     }
-    await sleep(500);
-    await pub.stop();
-    const deadline = Date.now() + 60000;
-    while ([...pub.confirmed].some((id) => !sub.delivered.has(id)) && Date.now() < deadline) await sleep(200);
-    await sub.stop();
     const lost = [...pub.confirmed].filter((id) => !sub.delivered.has(id));
     console.log(`# leader kill: rounds=${rounds} published=${pub.published} confirmed=${pub.confirmed.size} delivered=${sub.delivered.size} lost=${lost.length} ` +
       `acked_redelivered=${sub.ackedRedelivered} acked_redelivered_as_new=${sub.ackedRedeliveredAsNew} publisher_reconnects=${pub.reconnects} failover_ms=${failovers.join(',')}`);
