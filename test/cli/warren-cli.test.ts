@@ -1,6 +1,6 @@
 // The `warren` command: flags, WARREN_* and RABBITMQ_DEFAULT_* environment, rabbitmq.conf files,
 // configuration errors, clean shutdown on SIGTERM.
-import { test, describe } from 'node:test';
+import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,12 +18,22 @@ interface Run {
   stop: () => Promise<number | null>;
 }
 
+/** Every warren started here; any still running when the file ends (a failed test) is killed. */
+const children = new Set<ReturnType<typeof spawn>>();
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 function run(args: string[], env: Record<string, string> = {}): Run {
   // HTTP and metrics on free ports (the defaults 15672 and 15692 may be taken by another run).
   const child = spawn(process.execPath, [cli, '--http-port', '0', '--metrics-port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    children.delete(child);
+    resolve(code);
+  }));
   return {
     stderr: () => stderr,
     exited,
@@ -34,7 +44,7 @@ function run(args: string[], env: Record<string, string> = {}): Run {
   };
 }
 
-async function waitForLog(r: Run, pattern: RegExp, ms = 10000): Promise<void> {
+async function waitForLog(r: Run, pattern: RegExp, ms = 30000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pattern.test(r.stderr())) {
     if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${r.stderr()}`);
