@@ -220,6 +220,18 @@ describe('management web UI', { timeout: 120_000 }, () => {
     assert.equal(policy.pattern, '^ui\\.');
   });
 
+  test('the virtual host picker narrows the lists to one vhost', async () => {
+    await page.click('nav.nav >> text=Queues');
+    await page.waitForSelector(`[data-testid=queues] a:text-is("${queue}")`);
+    assert.equal(await page.locator('[data-testid=queues] th:has-text("Virtual host")').count(), 1, 'a vhost column for all vhosts');
+    await page.selectOption('[data-testid=vhost-picker]', 'ui-staging');
+    await until('the empty staging list', async () => (await text(page, '[data-testid=queues] tbody')).includes('No queues'));
+    assert.equal(await page.locator('[data-testid=queues] th:has-text("Virtual host")').count(), 0, 'no vhost column for one vhost');
+    await page.selectOption('[data-testid=vhost-picker]', '');
+    await page.waitForSelector(`[data-testid=queues] a:text-is("${queue}")`);
+    await page.click('nav.nav >> text=Admin');
+  });
+
   test('admin: definitions download as a RabbitMQ definitions file and upload into the broker', async () => {
     await page.click('.tabs >> text=Definitions');
     const [download] = await Promise.all([

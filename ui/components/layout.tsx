@@ -1,5 +1,6 @@
 // The frame around every page: brand, navigation, vhost and refresh pickers, who is logged in.
 import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { get, isAdmin, logout } from '../api';
 import type { Session } from '../api';
 import { href, refreshInterval, selectedVhost, usePoll, useSetting } from '../hooks';
@@ -27,6 +28,15 @@ export function useVhostNames(): string[] {
   return (data ?? []).map((v) => v.name);
 }
 
+/** The selected vhost, forgotten when it no longer exists (deleted, or another user's). */
+function useValidVhost(vhosts: string[]): [string, (v: string) => void] {
+  const [vhost, setVhost] = useSetting(selectedVhost);
+  useEffect(() => {
+    if (vhost !== '' && vhosts.length > 0 && !vhosts.includes(vhost)) setVhost('');
+  }, [vhost, vhosts.join('\n')]);
+  return [vhost, setVhost];
+}
+
 export function Logo() {
   return (
     <svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
@@ -40,7 +50,7 @@ export function Logo() {
 
 export function Layout(props: { session: Session; section: string; children: ComponentChildren }) {
   const vhosts = useVhostNames();
-  const [vhost, setVhost] = useSetting(selectedVhost);
+  const [vhost, setVhost] = useValidVhost(vhosts);
   const [interval, setInterval] = useSetting(refreshInterval);
   const visible = sections.filter(([s]) => s !== 'admin' || isAdmin());
   return (
