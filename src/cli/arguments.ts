@@ -15,6 +15,7 @@ const flagNames: Record<string, keyof BrokerOptions> = {
   '--http-port': 'httpPort',
   '--metrics-port': 'metricsPort',
   '--tls-port': 'tlsPort',
+  '--load-definitions': 'loadDefinitions',
   '--data-dir': 'dataDir',
   '--host': 'host',
   '--log-level': 'logLevel',
@@ -66,7 +67,7 @@ export function resolveStartupConfig(argv: string[], env: NodeJS.ProcessEnv): St
   if (env.RABBITMQ_DEFAULT_PASS) fromEnv.defaultPass = env.RABBITMQ_DEFAULT_PASS;
   if (env.RABBITMQ_DEFAULT_VHOST) fromEnv.defaultVhost = env.RABBITMQ_DEFAULT_VHOST;
   const envNames: Record<string, keyof BrokerOptions> = {
-    WARREN_AMQP_PORT: 'port', WARREN_HTTP_PORT: 'httpPort', WARREN_METRICS_PORT: 'metricsPort', WARREN_TLS_PORT: 'tlsPort',
+    WARREN_AMQP_PORT: 'port', WARREN_HTTP_PORT: 'httpPort', WARREN_METRICS_PORT: 'metricsPort', WARREN_TLS_PORT: 'tlsPort', WARREN_LOAD_DEFINITIONS: 'loadDefinitions',
     WARREN_DATA_DIR: 'dataDir', WARREN_HOST: 'host', WARREN_LOG_LEVEL: 'logLevel',
     WARREN_DEFAULT_USER: 'defaultUser', WARREN_DEFAULT_PASS: 'defaultPass', WARREN_DEFAULT_VHOST: 'defaultVhost',
   };
@@ -99,6 +100,8 @@ Options (flags override WARREN_* environment variables, which override the confi
                      needs ssl_options.certfile and keyfile in the config file)
   --data-dir D       data directory (default ./data; env WARREN_DATA_DIR)
   --config FILE      rabbitmq.conf-style configuration file (env WARREN_CONFIG)
+  --load-definitions F  definitions JSON file or directory imported at every start, like
+                     load_definitions (env WARREN_LOAD_DEFINITIONS)
   --host ADDR        listen address (default :: — all interfaces)
   --log-level L      debug | info | warning | error | none
 

@@ -49,6 +49,10 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
     },
     doc: 'simultaneous client connections; more wait unanswered until one ends: a number or infinity (infinity)',
   },
+  load_definitions: {
+    apply: text((o, s) => (o.loadDefinitions = s)),
+    doc: 'definitions JSON file (or directory of them) imported at every start; the default user and vhost are then not created (none)',
+  },
   handshake_timeout: {
     apply: integer(1, 3_600_000, (o, n) => (o.handshakeTimeout = n / 1000)),
     doc: 'milliseconds a client has to complete the AMQP handshake (10000)',

@@ -47,6 +47,11 @@ export interface BrokerOptions {
    * listener stops accepting). Default Infinity.
    */
   connectionMax: number;
+  /**
+   * load_definitions: a definitions JSON file (or a directory of them) imported at every start;
+   * when set, the default user and vhost are not created. Default null.
+   */
+  loadDefinitions: string | null;
   /** Seconds a new socket may take to finish the AMQP handshake. */
   handshakeTimeout: number;
   /** loopback_users: users who may only connect from a loopback address (RabbitMQ: guest). */
@@ -99,6 +104,7 @@ export const defaultOptions: BrokerOptions = {
   maxMessageSize: 134_217_728,
   handshakeTimeout: 10,
   connectionMax: Number.POSITIVE_INFINITY,
+  loadDefinitions: null,
   loopbackUsers: ['guest'],
   tlsPort: null,
   tls: null,

@@ -10,6 +10,7 @@ import { DirectReplyRegistry } from './direct-reply.js';
 import { Alarms } from './alarms.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import { ConnectionGate } from './connection-gate.js';
+import { loadDefinitions } from '../definitions/import-definitions.js';
 import { defaultOptions } from './options.js';
 import type { BrokerOptions, RunningBroker } from './options.js';
 import type { ServerContext } from './server-context.js';
@@ -28,12 +29,14 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   // The default user and vhost are created on first start only (as RabbitMQ does).
   const fresh = persistence?.isFresh ?? true;
   persistence?.restore(broker, users);
-  if (fresh) {
+  // As RabbitMQ: with definitions to load, the default user and vhost are not created.
+  if (fresh && options.loadDefinitions === null) {
     broker.addVhost(options.defaultVhost);
     users.addUser(options.defaultUser, options.defaultPass, ['administrator']);
     users.setPermissions(options.defaultUser, options.defaultVhost, { configure: '.*', write: '.*', read: '.*' });
   }
   if (persistence) log.info('data_restored', { dir: options.dataDir, vhosts: broker.vhosts.size });
+  if (options.loadDefinitions !== null) loadDefinitions({ broker, users, log }, options.loadDefinitions);
 
   const connections = new Set<Connection>();
   const alarms = new Alarms(options.dataDir, options.diskFreeLimit, options.memoryHighWatermark);

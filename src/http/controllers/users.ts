@@ -1,3 +1,4 @@
+import { parseTags as parseUserTags } from '../../auth/user-tags.js';
 import { hashPassword } from '../../auth/password-hash.js';
 import type { HashingAlgorithm } from '../../auth/password-hash.js';
 import type { User } from '../../auth/user-store.js';
@@ -14,10 +15,9 @@ export function userJson(u: User) {
 
 /** RabbitMQ takes tags as a comma-separated string (or, since 3.9, a list). */
 export function parseTags(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  if (Array.isArray(v)) return v.map(String).filter(Boolean);
-  if (typeof v === 'string') return v.split(',').map((t) => t.trim()).filter(Boolean);
-  throw httpErrors.badRequest('tags must be a string or a list');
+  const tags = parseUserTags(v);
+  if (tags === null) throw httpErrors.badRequest('tags must be a string or a list');
+  return tags;
 }
 
 /** /api/users: list, show, create/update (PUT with password or password_hash), delete. */

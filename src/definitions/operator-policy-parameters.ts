@@ -1,7 +1,7 @@
-import type { ApplyTo } from '../../broker/policy.js';
-import type { VHost } from '../../broker/vhost.js';
-import { PolicyError } from '../../broker/vhost.js';
-import { httpErrors } from '../errors.js';
+import type { ApplyTo } from '../broker/policy.js';
+import type { VHost } from '../broker/vhost.js';
+import { PolicyError } from '../broker/vhost.js';
+import { DefinitionsError } from './definitions-error.js';
 
 /**
  * RabbitMQ keeps operator policies as runtime parameters of the component 'operator_policy', so its
@@ -18,10 +18,10 @@ export function operatorPolicyParameters(v: VHost) {
   }));
 }
 
-/** Applies an imported operator_policy parameter; 400 with RabbitMQ's validation text when invalid. */
+/** Applies an imported operator_policy parameter; DefinitionsError (HTTP 400) with RabbitMQ's validation text when invalid. */
 export function importOperatorPolicy(v: VHost, name: string, value: unknown): void {
   const where = `(${v.name}/${OPERATOR_POLICY_COMPONENT}/${name})`;
-  const fail = (why: string) => httpErrors.badRequest(`Validation failed\n\n${why}\n ${where}`);
+  const fail = (why: string) => new DefinitionsError(`Validation failed\n\n${why}\n ${where}`);
   const isDictionary = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
   if (!isDictionary(value)) throw fail('value must be a dictionary');
   // rabbitmqctl export_definitions of RabbitMQ 3.10.8 writes definitions as lists of pairs, which
