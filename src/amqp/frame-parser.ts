@@ -1,8 +1,15 @@
-import { FRAME_END } from './spec.js';
+import { FRAME_END, FrameType } from './spec.js';
 import { frameSnippet } from './octets.js';
 
 /** Receives each complete frame. `payload[start, end)` is only valid during the call. */
 export type FrameSink = (type: number, channel: number, payload: Buffer, start: number, end: number) => void;
+
+/**
+ * Receives a body frame that straddles socket reads, piece by piece, as views of each chunk:
+ * `last` is true on the piece that ends the frame (its frame-end octet has been checked). Only
+ * valid during the call, like FrameSink's payload.
+ */
+export type BodyPieceSink = (channel: number, payload: Buffer, start: number, end: number, last: boolean) => void;
 
 /**
  * A framing violation (bad frame-end octet, frame larger than frame_max). Maps to 501 with
@@ -20,11 +27,16 @@ export class FrameError extends Error {
 }
 
 const HEADER_SIZE = 7;
+/** Payload octets a frame error can show: 16, plus one to tell "first octets" from "all octets". */
+const SNIPPET_OCTETS = 17;
 
 /**
  * Splits a TCP byte stream into AMQP frames. Frames that arrive whole inside one chunk are handed
- * on as a view into that chunk (no copy). Only a frame that straddles chunks is assembled, into a
- * buffer of exactly its size, so a partial read never copies more than the one frame it belongs to.
+ * on as a view into that chunk (no copy). A body frame that straddles chunks is handed to the
+ * BodyPieceSink, when there is one, as a view of each chunk it spans, so the bytes of a large
+ * message are copied once, by the channel into the message body. Any other frame that straddles
+ * chunks is assembled, into a buffer of exactly its size, so a partial read never copies more than
+ * the one frame it belongs to.
  */
 export class FrameParser {
   /** Largest accepted frame payload (negotiated frame_max minus the 8 bytes of framing). */
@@ -37,10 +49,18 @@ export class FrameParser {
   private paused = false;
   /** Input received while paused (the unread rest of a chunk), handed on by resume(). */
   private held: Buffer | null = null;
+  private readonly bodyPieces: BodyPieceSink | null;
+  /** A body frame being handed on in pieces: its channel, payload bytes still to come, -1 if none. */
+  private pieceChannel = 0;
+  private pieceRemaining = -1;
+  /** The first payload octets of that frame (up to 17), for the bad frame-end error's text. */
+  private readonly pieceHead = Buffer.alloc(SNIPPET_OCTETS);
+  private pieceHeadLength = 0;
 
-  constructor(maxPayload: number, sink: FrameSink) {
+  constructor(maxPayload: number, sink: FrameSink, bodyPieces: BodyPieceSink | null = null) {
     this.maxPayload = maxPayload;
     this.sink = sink;
+    this.bodyPieces = bodyPieces;
   }
 
   /** Stops delivering frames (e.g. once the connection is closing); later input is ignored. */
@@ -49,6 +69,7 @@ export class FrameParser {
     this.partial = null;
     this.partialFilled = 0;
     this.held = null;
+    this.pieceRemaining = -1;
   }
 
   /**
@@ -75,7 +96,10 @@ export class FrameParser {
       return;
     }
     let pos = 0;
-    if (this.partial !== null || this.partialFilled > 0) {
+    if (this.pieceRemaining >= 0) {
+      pos = this.continuePieces(chunk);
+      if (pos < 0) return;
+    } else if (this.partial !== null || this.partialFilled > 0) {
       pos = this.continuePartial(chunk);
       if (pos < 0) return;
     }
@@ -119,8 +143,46 @@ export class FrameParser {
     }
     const size = chunk.readUInt32BE(pos + 3);
     this.checkSize(chunk[pos], size);
+    if (this.startPieces(chunk[pos], chunk.readUInt16BE(pos + 1), size, chunk, pos + HEADER_SIZE)) return;
     this.partial = Buffer.allocUnsafe(HEADER_SIZE + size + 1);
     this.partialFilled = chunk.copy(this.partial, 0, pos);
+  }
+
+  /**
+   * Starts handing on a straddling body frame in pieces, from `chunk[at]` on, if there is a
+   * BodyPieceSink and the chunk holds enough of the payload (up to 17 octets) for the first piece
+   * to name the frame in an error as RabbitMQ does; otherwise the frame is assembled. Returns
+   * whether it did; the chunk is then consumed.
+   */
+  private startPieces(type: number, channel: number, size: number, chunk: Buffer, at: number): boolean {
+    if (type !== FrameType.Body || this.bodyPieces === null) return false;
+    const available = Math.min(chunk.length - at, size);
+    if (available < Math.min(size, SNIPPET_OCTETS)) return false;
+    this.pieceChannel = channel;
+    this.pieceRemaining = size - available;
+    this.pieceHeadLength = chunk.copy(this.pieceHead, 0, at, at + Math.min(size, SNIPPET_OCTETS));
+    this.bodyPieces(channel, chunk, at, at + available, false);
+    return true;
+  }
+
+  /** Feeds bytes into a body frame being handed on in pieces; returns where the rest starts, or -1. */
+  private continuePieces(chunk: Buffer): number {
+    const n = Math.min(this.pieceRemaining, chunk.length);
+    this.pieceRemaining -= n;
+    if (n === chunk.length) {
+      // The frame-end octet is not here yet: this cannot be the last piece.
+      if (n > 0) this.bodyPieces!(this.pieceChannel, chunk, 0, n, false);
+      return -1;
+    }
+    const endOctet = chunk[n];
+    if (endOctet !== FRAME_END) {
+      this.pieceRemaining = -1;
+      throw badEnd(FrameType.Body, this.pieceHead.subarray(0, this.pieceHeadLength), endOctet);
+    }
+    const channel = this.pieceChannel;
+    this.pieceRemaining = -1;
+    this.bodyPieces!(channel, chunk, 0, n, true);
+    return this.stopped ? -1 : n + 1;
   }
 
   /** Feeds bytes into the pending frame; returns where the chunk's unread bytes start, or -1. */
@@ -136,6 +198,9 @@ export class FrameParser {
       if (this.partialFilled < HEADER_SIZE) return -1;
       const size = this.headerBuf.readUInt32BE(3);
       this.checkSize(this.headerBuf[0], size);
+      this.partialFilled = 0;
+      if (chunk.length - pos < size + 1 && this.startPieces(this.headerBuf[0], this.headerBuf.readUInt16BE(1), size, chunk, pos)) return -1;
+      this.partialFilled = HEADER_SIZE;
       this.partial = Buffer.allocUnsafe(HEADER_SIZE + size + 1);
       this.headerBuf.copy(this.partial, 0);
     }

@@ -184,7 +184,8 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     if (bodySize === 0) this.completeContent();
   }
 
-  onBody(buf: Buffer, start: number, end: number): void {
+  /** A body frame, or a piece of one (`last` is false until the piece that ends the frame). */
+  onBody(buf: Buffer, start: number, end: number, last = true): void {
     if (this.state === 'closing') return;
     const p = this.pending;
     if (p === null || p.properties === null) {
@@ -199,19 +200,15 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       p.body = null;
       return;
     }
-    if (size === 0) {
-      if (p.received === p.bodySize) this.completeContent();
-      return;
-    }
     // Copy: the frame may be a view into a large socket chunk we must not keep alive.
-    if (!p.tooLarge) {
+    if (size > 0 && !p.tooLarge) {
       if (p.body === null && p.parts.length === 0 && size < p.bodySize && p.bodySize <= ASSEMBLE_IN_PLACE) {
         p.body = Buffer.allocUnsafe(p.bodySize);
       }
       if (p.body !== null) buf.copy(p.body, p.received - size, start, end);
       else p.parts.push(Buffer.from(buf.subarray(start, end)));
     }
-    if (p.received === p.bodySize) this.completeContent();
+    if (last && p.received === p.bodySize) this.completeContent();
   }
 
   private completeContent(): void {

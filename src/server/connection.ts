@@ -70,7 +70,11 @@ export class Connection {
     this.writer = new FrameWriter(socket, this.frameMax);
     // RabbitMQ accepts payloads up to frame_max itself (8 bytes of slack over the spec) and
     // names frame_max - 8 when refusing one; clients rely on the former, tests on the latter.
-    this.parser = new FrameParser(this.frameMax, (t, ch, buf, s, e) => this.onFrame(t, ch, buf, s, e));
+    this.parser = new FrameParser(
+      this.frameMax,
+      (t, ch, buf, s, e) => this.onFrame(t, ch, buf, s, e),
+      (ch, buf, s, e, last) => this.onBodyPiece(ch, buf, s, e, last),
+    );
     this.parser.limitShown = this.frameMax - 8;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -175,14 +179,13 @@ export class Connection {
         return this.onChannelFrame(channelId, type, buf, start, end, (ch) => ch.onMethod(m));
       }
       case FrameType.Header:
-      case FrameType.Body:
         if (channelId === 0) throw unexpectedFrame(type, buf, start, end);
-        this.onChannelFrame(channelId, type, buf, start, end, (ch) =>
-          type === FrameType.Header ? ch.onHeader(buf, start, end) : ch.onBody(buf, start, end),
-        );
+        this.onChannelFrame(channelId, type, buf, start, end, (ch) => ch.onHeader(buf, start, end));
         // Content while an alarm is in effect blocks the connection, after this frame (RabbitMQ).
         if (this.ctx.alarms.active) this.block();
         return;
+      case FrameType.Body:
+        return this.onBodyPiece(channelId, buf, start, end, true);
       case FrameType.Heartbeat:
         if (end > start) throw new FrameError(type, Buffer.from(buf.subarray(start, end)), 'unknown_frame');
         if (channelId !== 0) throw unexpectedFrame(type, buf, start, end);
@@ -190,6 +193,20 @@ export class Connection {
       default:
         throw new FrameError(type, Buffer.from(buf.subarray(start, end)), 'unknown_frame');
     }
+  }
+
+  /**
+   * A body frame, or a piece of one that straddles socket reads (`last` ends the frame). The
+   * checks the first piece fails are the whole frame's; later pieces of a failed frame find the
+   * connection closing and are ignored.
+   */
+  private onBodyPiece(channelId: number, buf: Buffer, start: number, end: number, last: boolean): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'start-ok' || this.state === 'tune-ok') return this.onHandshakeFrame(FrameType.Body, channelId, buf, start, end);
+    if (channelId === 0) throw unexpectedFrame(FrameType.Body, buf, start, end);
+    this.onChannelFrame(channelId, FrameType.Body, buf, start, end, (ch) => ch.onBody(buf, start, end, last));
+    // Content while an alarm is in effect blocks the connection, after this frame (RabbitMQ).
+    if (last && this.ctx.alarms.active) this.block();
   }
 
   /** Decodes a method; malformed arguments are a 501 naming the method, as RabbitMQ does. */

@@ -265,6 +265,139 @@ describe('frame parser: zero copy and stop', () => {
   });
 });
 
+/**
+ * A parser with a BodyPieceSink: frames come out whole, except body frames that straddle chunks,
+ * whose pieces are joined here (`last` ends one); `pieces` records each piece body frame's pieces.
+ */
+function collectingPieces(maxPayload = 131072 - 8): { parser: FrameParser; frames: Frame[]; pieces: number[][] } {
+  const frames: Frame[] = [];
+  const pieces: number[][] = [];
+  let pending: { channel: number; hex: string; sizes: number[] } | null = null;
+  const parser = new FrameParser(
+    maxPayload,
+    (type, channel, payload, start, end) => {
+      assert.equal(pending, null, 'no whole frame while a body frame is in pieces');
+      frames.push({ type, channel, payload: payload.toString('hex', start, end) });
+    },
+    (channel, payload, start, end, last) => {
+      pending ??= { channel, hex: '', sizes: [] };
+      assert.equal(channel, pending.channel);
+      pending.hex += payload.toString('hex', start, end);
+      pending.sizes.push(end - start);
+      if (!last) return;
+      frames.push({ type: 3, channel, payload: pending.hex });
+      pieces.push(pending.sizes);
+      pending = null;
+    },
+  );
+  return { parser, frames, pieces };
+}
+
+describe('frame parser: body frames in pieces (large messages are copied once, by the channel)', () => {
+  test('a stream split in two at every byte yields the same frames; a straddling body frame comes in pieces', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const { parser, frames, pieces } = collectingPieces();
+      parser.push(Buffer.from(stream.subarray(0, cut)));
+      parser.push(Buffer.from(stream.subarray(cut)));
+      assert.deepEqual(frames, expected, `split at ${cut}`);
+      const bodyAt = methodFrame.length + headerFrame.length;
+      // Pieces once the first chunk holds the body frame's header and 17 payload octets, up to
+      // (and including) a split just before its frame-end octet; otherwise the frame is whole.
+      const inPieces = cut >= bodyAt + 7 + 17 && cut < stream.length;
+      assert.equal(pieces.length, inPieces ? 1 : 0, `split at ${cut}`);
+      if (inPieces) assert.equal(pieces[0].reduce((a, b) => a + b, 0), bodyFrame.length - 8);
+    }
+  });
+
+  test('500 random chunkings of a stream with several large body frames yield the same frames', () => {
+    const big = [1, 2, 3].map((n) => frame(3, n, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * n) & 0xff))));
+    const all = Buffer.concat([methodFrame, headerFrame, ...big, bodyFrame, heartbeatFrame]);
+    const want = [methodFrame, headerFrame, ...big, bodyFrame, heartbeatFrame].map(describeFrame);
+    const rnd = prng(7);
+    let pieced = 0;
+    for (let round = 0; round < 500; round++) {
+      const { parser, frames, pieces } = collectingPieces();
+      let pos = 0;
+      while (pos < all.length) {
+        const r = rnd();
+        const n = r < 0.1 ? 0 : r < 0.5 ? 1 + Math.floor(rnd() * 20) : 1 + Math.floor(rnd() * 3000);
+        parser.push(Buffer.from(all.subarray(pos, pos + n)));
+        pos += n;
+      }
+      assert.deepEqual(frames, want, `round ${round}`);
+      pieced += pieces.length;
+    }
+    assert.ok(pieced > 500, `body frames were handed on in pieces (${pieced})`);
+  });
+
+  test('each piece is a view of the chunk it arrived in, not a copy', () => {
+    const chunks: Buffer[] = [Buffer.from(bodyFrame.subarray(0, 100)), Buffer.from(bodyFrame.subarray(100, 200)), Buffer.from(bodyFrame.subarray(200))];
+    const seen: { chunk: number; start: number; end: number; last: boolean }[] = [];
+    const parser = new FrameParser(
+      131072,
+      () => assert.fail('no whole frame'),
+      (_c, payload, start, end, last) => seen.push({ chunk: chunks.indexOf(payload), start, end, last }),
+    );
+    for (const c of chunks) parser.push(c);
+    assert.deepEqual(seen, [
+      { chunk: 0, start: 7, end: 100, last: false },
+      { chunk: 1, start: 0, end: 100, last: false },
+      { chunk: 2, start: 0, end: bodyFrame.length - 200 - 1, last: true },
+    ]);
+  });
+
+  test('a frame-end octet that arrives alone ends the frame with an empty last piece', () => {
+    const { parser, frames, pieces } = collectingPieces();
+    parser.push(Buffer.from(bodyFrame.subarray(0, bodyFrame.length - 1)));
+    assert.equal(frames.length, 0, 'not complete before its frame-end octet');
+    parser.push(Buffer.from(bodyFrame.subarray(bodyFrame.length - 1)));
+    assert.deepEqual(frames, [describeFrame(bodyFrame)]);
+    assert.deepEqual(pieces, [[bodyFrame.length - 8, 0]]);
+  });
+
+  test("a bad frame-end octet after pieces is a FrameError naming the frame's first octets, and no last piece", () => {
+    const bad = Buffer.from(bodyFrame);
+    bad[bad.length - 1] = 0x07;
+    const lasts: boolean[] = [];
+    const parser = new FrameParser(131072, () => {}, (_c, _p, _s, _e, last) => lasts.push(last));
+    parser.push(bad.subarray(0, 150));
+    assert.throws(() => parser.push(bad.subarray(150)), {
+      name: 'FrameError',
+      message: 'type 3, first octets = <<0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15>>: {invalid_frame_end_marker,7}',
+    });
+    assert.deepEqual(lasts, [false]);
+  });
+
+  test('a pause in the last piece holds the rest of the chunk until resume', () => {
+    const types: number[] = [];
+    let parser: FrameParser;
+    parser = new FrameParser(
+      131072,
+      (type) => types.push(type),
+      (_c, _p, _s, _e, last) => {
+        if (!last) return;
+        types.push(3);
+        parser.pause();
+      },
+    );
+    const all = Buffer.concat([bodyFrame, methodFrame]);
+    parser.push(all.subarray(0, 100));
+    parser.push(all.subarray(100));
+    assert.deepEqual(types, [3]);
+    parser.resume();
+    assert.deepEqual(types, [3, 1]);
+  });
+
+  test('stop() inside a piece ignores the rest of the frame and everything after it', () => {
+    const { parser, frames } = collectingPieces();
+    parser.push(Buffer.from(bodyFrame.subarray(0, 100)));
+    parser.stop();
+    parser.push(Buffer.from(bodyFrame.subarray(100)));
+    parser.push(Buffer.from(stream));
+    assert.deepEqual(frames, []);
+  });
+});
+
 describe('pause and resume (a connection blocked by a resource alarm)', () => {
   test('pausing inside a frame callback stops after that frame; resume hands on the rest in order', () => {
     const frames: Frame[] = [];

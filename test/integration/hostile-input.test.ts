@@ -913,6 +913,53 @@ describe('content framing errors', { concurrency: true }, () => {
     );
   });
 
+  test('body frames that straddle socket reads (split inside frames, a frame-end octet alone) are reassembled byte for byte', async () => {
+    const queue = uniqueName('hostile.straddle');
+    const data = Buffer.from(Array.from({ length: 3 * 4000 + 123 }, (_, i) => (i * 7) & 0xff));
+    await withRaw(async (r) => {
+      await r.handshake({ frameMax: 4096 });
+      await r.openChannel(1);
+      r.write(queueDeclare(1, queue, 0b1100));
+      assert.ok(await r.nextMethod(50, 11));
+      const stream = Buffer.concat([
+        basicPublish(1, '', queue),
+        contentHeader(1, data.length),
+        ...[0, 4000, 8000, 12000].map((at) => body(1, data.subarray(at, at + 4000))),
+      ]);
+      // Cuts inside the first body frame's header, inside payloads, and just before a frame-end
+      // octet; a pause between writes makes each piece its own read on the server.
+      const bodyAt = stream.length - (data.length + 4 * 8);
+      const cuts = [bodyAt + 3, bodyAt + 2000, bodyAt + 4008 + 100, bodyAt + 2 * 4008 - 1, bodyAt + 3 * 4008 + 30, stream.length];
+      let from = 0;
+      for (const cut of cuts) {
+        r.write(stream.subarray(from, cut));
+        from = cut;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      r.write(basicGet(1, queue));
+      assert.ok(await r.nextMethod(60, 71), `no get-ok (frames: ${r.frames.map(describeFrame)})`);
+      const received = () => Buffer.concat(r.frames.filter((f) => f.type === 3).map((f) => f.payload));
+      await r.until(() => received().length >= data.length, 5000);
+      assert.deepEqual(received(), data);
+    });
+    await assertBrokerHealthy();
+  });
+
+  test('bad frame-end byte on a body frame that straddles socket reads: 501 FRAME_ERROR naming its octets', async () => {
+    const data = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await expectConnectionClose(
+      async (r) => {
+        r.write(Buffer.concat([basicPublish(1, '', 'nowhere'), contentHeader(1, 3000)]));
+        const bad = frame(3, 1, data, 0x07);
+        r.write(bad.subarray(0, bad.length - 1)); // the whole payload, then the frame-end octet alone
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        r.write(bad.subarray(bad.length - 1));
+      },
+      frameError('type 3, all octets = <<0,1,2,3,4,5,6,7,8,9>>: {invalid_frame_end_marker,7}'),
+      { channel1: true },
+    );
+  });
+
   test('an empty body frame in the middle of a message is accepted', async () => {
     const queue = uniqueName('hostile.emptybody');
     await withRaw(async (r) => {
