@@ -9,8 +9,10 @@ import type { FieldTable, FieldValue } from './field-table.js';
 export class Writer {
   buf: Buffer;
   pos = 0;
+  private readonly chunkSize: number;
 
   constructor(initialSize = 16 * 1024) {
+    this.chunkSize = initialSize;
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
@@ -23,10 +25,15 @@ export class Writer {
     this.buf = next;
   }
 
-  /** Hands over the written bytes and starts a new chunk of the same capacity. */
+  /**
+   * Hands over the written bytes and goes on writing after them: in the rest of the same buffer
+   * while at least a quarter of a chunk is left (handing over a frame header between two large
+   * bodies costs no allocation), otherwise in a new chunk.
+   */
   take(): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(Math.max(this.buf.length - this.pos, 16 * 1024));
+    const rest = this.buf.length - this.pos;
+    this.buf = rest >= this.chunkSize / 4 ? this.buf.subarray(this.pos) : Buffer.allocUnsafe(Math.max(this.chunkSize, 16 * 1024));
     this.pos = 0;
     return out;
   }

@@ -1,13 +1,18 @@
 import { FRAME_END, FrameType } from './spec.js';
 import { frameSnippet } from './octets.js';
 
-/** Receives each complete frame. `payload[start, end)` is only valid during the call. */
+/**
+ * Receives each complete frame as `payload[start, end)`. The parser never writes into a buffer it
+ * has handed on (views of pushed chunks, or a buffer of its own per assembled frame), so a
+ * receiver may keep views of it as long as whoever pushes the chunks does not reuse them: a
+ * socket's 'data' chunks are never reused.
+ */
 export type FrameSink = (type: number, channel: number, payload: Buffer, start: number, end: number) => void;
 
 /**
  * Receives a body frame that straddles socket reads, piece by piece, as views of each chunk:
- * `last` is true on the piece that ends the frame (its frame-end octet has been checked). Only
- * valid during the call, like FrameSink's payload.
+ * `last` is true on the piece that ends the frame (its frame-end octet has been checked). Views
+ * may be kept, as with FrameSink.
  */
 export type BodyPieceSink = (channel: number, payload: Buffer, start: number, end: number, last: boolean) => void;
 

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { Writer } from './buffer-writer.js';
 import { encodeMethod, FrameType, FRAME_END } from './spec.js';
 import type { Method } from './spec.js';
+import { piecesLength } from './octets.js';
 
 /** Bodies at least this large are written as their own chunk instead of being copied. */
 const ZERO_COPY_BODY = 4096;
@@ -50,21 +51,47 @@ export class FrameWriter {
 
   /**
    * A content-bearing method (deliver, get-ok, return) followed by its header and body frames.
-   * `properties` is the encoded property list (flags onward) as received from the publisher.
+   * `properties` is the encoded property list (flags onward) as received from the publisher;
+   * `body` is one buffer or the pieces of one (framed as if joined, without joining them).
    */
-  content(channel: number, m: Method, classId: number, properties: Buffer, body: Buffer): void {
+  content(channel: number, m: Method, classId: number, properties: Buffer, body: Buffer | readonly Buffer[]): void {
     this.method(channel, m);
     const w = this.w;
+    const size = Buffer.isBuffer(body) ? body.length : piecesLength(body);
     const start = this.frameStart(FrameType.Header, channel);
     w.u16(classId);
     w.u16(0);
-    w.u64(body.length);
+    w.u64(size);
     w.bytes(properties);
     this.frameEnd(start);
     const maxBody = this.frameMax - 8;
-    for (let off = 0; off < body.length; off += maxBody) {
-      const piece = body.subarray(off, Math.min(off + maxBody, body.length));
-      this.bodyFrame(channel, piece);
+    if (Buffer.isBuffer(body)) {
+      for (let off = 0; off < size; off += maxBody) {
+        const piece = body.subarray(off, Math.min(off + maxBody, size));
+        this.bodyFrameStart(channel, piece.length);
+        this.bodyBytes(piece);
+        this.bodyFrameEnd();
+      }
+      return;
+    }
+    // Pieces: each frame takes the next maxBody bytes, from one piece or across several.
+    let i = 0;
+    let at = 0;
+    for (let off = 0; off < size; off += maxBody) {
+      let left = Math.min(maxBody, size - off);
+      this.bodyFrameStart(channel, left);
+      while (left > 0) {
+        const p = body[i];
+        const n = Math.min(left, p.length - at);
+        this.bodyBytes(at === 0 && n === p.length ? p : p.subarray(at, at + n));
+        left -= n;
+        at += n;
+        if (at === p.length) {
+          i++;
+          at = 0;
+        }
+      }
+      this.bodyFrameEnd();
     }
   }
 
@@ -84,20 +111,26 @@ export class FrameWriter {
     this.schedule();
   }
 
-  private bodyFrame(channel: number, piece: Buffer): void {
+  private bodyFrameStart(channel: number, size: number): void {
     const w = this.w;
     w.ensure(7);
     w.u8(FrameType.Body);
     w.u16(channel);
-    w.u32(piece.length);
-    if (piece.length >= ZERO_COPY_BODY) {
+    w.u32(size);
+  }
+
+  private bodyBytes(bytes: Buffer): void {
+    if (bytes.length >= ZERO_COPY_BODY) {
       // Pass large bodies straight to the socket: no copy into the output buffer.
-      this.pushChunk(w.take());
-      this.pushChunk(piece);
+      this.pushChunk(this.w.take());
+      this.pushChunk(bytes);
     } else {
-      w.bytes(piece);
+      this.w.bytes(bytes);
     }
-    w.u8(FRAME_END);
+  }
+
+  private bodyFrameEnd(): void {
+    this.w.u8(FRAME_END);
     this.schedule();
   }
 

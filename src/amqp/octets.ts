@@ -13,3 +13,10 @@ export function frameSnippet(type: number, payload: Buffer): string {
     ? `type ${type}, all octets = ${erlangBinary(payload)}`
     : `type ${type}, first octets = ${erlangBinary(payload.subarray(0, 16))}`;
 }
+
+/** Total length of a body held as pieces. */
+export function piecesLength(pieces: readonly Buffer[]): number {
+  let n = 0;
+  for (const p of pieces) n += p.length;
+  return n;
+}

@@ -52,7 +52,7 @@ export function deadLetter(
   props.headers = headers;
   delete props.expiration;
   const routingKeys = deadLetterRoutingKey !== undefined ? [deadLetterRoutingKey] : keys;
-  const message = new Message(exchange, routingKeys[0], encodeProperties(props), m.body, m.persistent, m.priority, -1,
+  const message = new Message(exchange, routingKeys[0], encodeProperties(props), m.bodyPieces, m.persistent, m.priority, -1,
     routingKeys.length > 1 ? routingKeys : undefined);
   return { message, routingKeys, headers };
 }

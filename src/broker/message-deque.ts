@@ -56,7 +56,7 @@ export class MessageDeque implements ReadyQueue {
     this.items[at] = m;
     this.flags[at] = flags;
     this.count++;
-    this.bytes += m.body.length;
+    this.bytes += m.bodySize;
   }
 
   /** Puts a message back at the head (requeue keeps its place before newer messages). */
@@ -66,7 +66,7 @@ export class MessageDeque implements ReadyQueue {
     this.items[this.head] = m;
     this.flags[this.head] = flags;
     this.count++;
-    this.bytes += m.body.length;
+    this.bytes += m.bodySize;
   }
 
   peek(): Message | undefined {
@@ -81,7 +81,7 @@ export class MessageDeque implements ReadyQueue {
     this.items[at] = undefined;
     this.head = (at + 1) % this.items.length;
     this.count--;
-    this.bytes -= m.body.length;
+    this.bytes -= m.bodySize;
     if (this.count === 0) this.head = 0;
     return m;
   }

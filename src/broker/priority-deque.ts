@@ -34,13 +34,13 @@ export class PriorityDeque implements ReadyQueue {
   push(m: Message, flags = 0): void {
     this.levelOf(m).push(m, flags);
     this.length++;
-    this.bytes += m.body.length;
+    this.bytes += m.bodySize;
   }
 
   unshift(m: Message, flags = 0): void {
     this.levelOf(m).unshift(m, flags);
     this.length++;
-    this.bytes += m.body.length;
+    this.bytes += m.bodySize;
   }
 
   peek(): Message | undefined {
@@ -53,7 +53,7 @@ export class PriorityDeque implements ReadyQueue {
     const m = level.shift()!;
     this.lastFlags = level.lastFlags;
     this.length--;
-    this.bytes -= m.body.length;
+    this.bytes -= m.bodySize;
     if (level.length === 0) {
       let t = this.top - 1;
       while (t >= 0 && (this.levels[t]?.length ?? 0) === 0) t--;

@@ -175,7 +175,7 @@ export class Queue {
   private refuses(m: Message): boolean {
     const f = this.features;
     if (this.deliveryCounts !== null) return this.publishBlocked; // quorum: blocked until under 80%
-    if (this.messages.length + 1 <= f.maxLength && this.messages.bytes + m.body.length <= f.maxBytes) return false;
+    if (this.messages.length + 1 <= f.maxLength && this.messages.bytes + m.bodySize <= f.maxBytes) return false;
     if (f.overflow === 'reject-publish-dlx') this.discard([m], 'maxlen', true); // enqueue journals the refusal
     return true;
   }
@@ -205,7 +205,7 @@ export class Queue {
     if (!message) return undefined;
     if (!noAck) {
       this.unackedCount++;
-      this.unackedBytes += message.body.length;
+      this.unackedBytes += message.bodySize;
     }
     this.journalDelivery(message, noAck);
     const redelivered = (this.takenFlags & REDELIVERED) !== 0;
@@ -235,7 +235,7 @@ export class Queue {
   private deliverTo(c: Consumer, m: Message, flags: number): void {
     if (!c.noAck) {
       this.unackedCount++;
-      this.unackedBytes += m.body.length;
+      this.unackedBytes += m.bodySize;
       c.unacked++;
     }
     this.journalDelivery(m, c.noAck);
@@ -250,7 +250,7 @@ export class Queue {
   /** An unacknowledged delivery was acked (or rejected, or dead-lettered): it is gone. */
   settled(m: Message): void {
     if (this.unackedCount > 0) this.unackedCount--;
-    this.unackedBytes = Math.max(0, this.unackedBytes - m.body.length);
+    this.unackedBytes = Math.max(0, this.unackedBytes - m.bodySize);
     if (m.storeId !== 0) this.journal?.removed(m);
   }
 
@@ -273,7 +273,7 @@ export class Queue {
       return;
     }
     this.unackedCount = Math.max(0, this.unackedCount - messages.length);
-    for (const m of messages) this.unackedBytes -= m.body.length;
+    for (const m of messages) this.unackedBytes -= m.bodySize;
     if (this.unackedBytes < 0) this.unackedBytes = 0;
     const counts = this.deliveryCounts;
     if (counts === null) {

@@ -41,7 +41,7 @@ interface PendingContent {
   properties: Buffer | null;
   bodySize: number;
   received: number;
-  /** Body frames so far, when they are kept apart (see onBody). */
+  /** The body's pieces so far, when they are kept apart (see KEEP_PIECES). */
   parts: Buffer[];
   /** The whole body, allocated at its announced size when the first of several frames arrives. */
   body: Buffer | null;
@@ -50,11 +50,18 @@ interface PendingContent {
 }
 
 /**
- * Bodies announced up to this size are assembled in place: one buffer of the announced size, each
- * frame copied once into it (no per-frame copy plus a concat). Larger announcements keep frames
- * apart, so a peer cannot make us reserve more than it actually sends.
+ * Bodies announced below this size are assembled in place: one buffer of the announced size, each
+ * frame copied once into it. Larger ones are kept as the pieces they arrive in, views of the
+ * socket's chunks (which Node never reuses), so their bytes are not copied at all: deliveries
+ * write the pieces as they are. A chunk may also hold the end of the previous message or the
+ * start of the next, so a kept piece can hold on to up to one chunk (64 KiB) more than its own
+ * bytes at either end of a body; from this size on that is a small share. It also never reserves
+ * the announced size before the bytes arrive.
  */
-const ASSEMBLE_IN_PLACE = 64 * 1024 * 1024;
+const KEEP_PIECES = 256 * 1024;
+
+/** Smaller pieces of a kept body are copied rather than kept as views of a whole chunk. */
+const MIN_VIEW = 4096;
 
 const noTable: FieldTable = {};
 
@@ -200,13 +207,18 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       p.body = null;
       return;
     }
-    // Copy: the frame may be a view into a large socket chunk we must not keep alive.
     if (size > 0 && !p.tooLarge) {
-      if (p.body === null && p.parts.length === 0 && size < p.bodySize && p.bodySize <= ASSEMBLE_IN_PLACE) {
+      if (p.bodySize >= KEEP_PIECES) {
+        p.parts.push(size >= MIN_VIEW ? buf.subarray(start, end) : Buffer.from(buf.subarray(start, end)));
+      } else if (p.body === null && size < p.bodySize) {
+        // Copy: a small body must not keep a large socket chunk alive.
         p.body = Buffer.allocUnsafe(p.bodySize);
+        buf.copy(p.body, 0, start, end);
+      } else if (p.body !== null) {
+        buf.copy(p.body, p.received - size, start, end);
+      } else {
+        p.body = Buffer.from(buf.subarray(start, end));
       }
-      if (p.body !== null) buf.copy(p.body, p.received - size, start, end);
-      else p.parts.push(Buffer.from(buf.subarray(start, end)));
     }
     if (last && p.received === p.bodySize) this.completeContent();
   }
@@ -218,7 +230,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       const max = this.connection.ctx.options.maxMessageSize;
       return this.closeWithError(errors.messageTooLarge(p.bodySize, max).withMethod(MethodId.BasicPublish));
     }
-    const body = p.body !== null ? p.body : p.parts.length === 1 ? p.parts[0] : p.parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.parts, p.bodySize);
+    const body = p.body !== null ? p.body : p.parts.length === 1 ? p.parts[0] : p.parts.length === 0 ? Buffer.alloc(0) : p.parts;
     const properties = p.properties!;
     let decoded: BasicProperties;
     try {
@@ -487,7 +499,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       { id: MethodId.BasicDeliver, consumerTag: c.tag, deliveryTag, redelivered, exchange: message.exchange, routingKey: message.routingKey },
       ClassId.Basic,
       properties,
-      message.body,
+      message.bodyPieces,
     );
   }
 
@@ -591,7 +603,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       },
       ClassId.Basic,
       got.properties ?? got.message.properties,
-      got.message.body,
+      got.message.bodyPieces,
     );
   }
 
@@ -665,7 +677,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
 
   // --- publish --------------------------------------------------------------------------------
 
-  private publish(m: BasicPublish, properties: Buffer, props: BasicProperties, body: Buffer): void {
+  private publish(m: BasicPublish, properties: Buffer, props: BasicProperties, body: Buffer | readonly Buffer[]): void {
     const v = this.vhost;
     this.authz.check('exchange', m.exchange, 'write');
     const exchange = v.exchange(m.exchange);
@@ -698,7 +710,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     if (exchange === v.defaultExchange && m.routingKey.startsWith(REPLY_TO_PREFIX)) {
       const receiver = this.connection.ctx.directReply.lookup(m.routingKey);
       const flow = this.stats.received(exchange, seq !== 0);
-      if (receiver) receiver.receiveReply(m.exchange, m.routingKey, properties, body);
+      if (receiver) receiver.receiveReply(m.exchange, m.routingKey, properties, message.body);
       else if (m.mandatory) this.returnMessage(message);
       if (seq) this.confirm(seq, flow, true);
       return;
@@ -758,7 +770,7 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
       { id: MethodId.BasicReturn, replyCode: ReplyCode.NoRoute, replyText: 'NO_ROUTE', exchange: message.exchange, routingKey: message.routingKey },
       ClassId.Basic,
       message.properties,
-      message.body,
+      message.bodyPieces,
     );
   }
 

@@ -115,7 +115,7 @@ export class PagedDeque implements ReadyQueue {
     }
     this.writePos = writeSpilled(this.writeBuf, this.writePos, m, flags);
     this.tailCount++;
-    this.tailBytes += m.body.length;
+    this.tailBytes += m.bodySize;
   }
 
   private currentFile(): SpillFile {
@@ -154,7 +154,7 @@ export class PagedDeque implements ReadyQueue {
       f.readPos += r.length;
       this.head.push(r.message, r.flags);
       this.tailCount--;
-      this.tailBytes -= r.message.body.length;
+      this.tailBytes -= r.message.bodySize;
       moved++;
     }
     if (this.files.length > 0 && this.files[0].readPos >= this.files[0].size && this.tailCount === 0) this.dropFiles();

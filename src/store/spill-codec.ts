@@ -9,7 +9,7 @@ import { Message } from '../broker/message.js';
 export function spillSize(m: Message): number {
   let n = 4 + 3 + 24 + 2 + Buffer.byteLength(m.exchange) + 2 + Buffer.byteLength(m.routingKey) + 2;
   if (m.routingKeys) for (const k of m.routingKeys) n += 2 + Buffer.byteLength(k);
-  return n + 4 + m.properties.length + 4 + m.body.length;
+  return n + 4 + m.properties.length + 4 + m.bodySize;
 }
 
 export function writeSpilled(buf: Buffer, at: number, m: Message, flags: number): number {
@@ -34,8 +34,8 @@ export function writeSpilled(buf: Buffer, at: number, m: Message, flags: number)
   }
   buf.writeUInt32BE(m.properties.length, at);
   at += 4 + m.properties.copy(buf, at + 4);
-  buf.writeUInt32BE(m.body.length, at);
-  at += 4 + m.body.copy(buf, at + 4);
+  buf.writeUInt32BE(m.bodySize, at);
+  at += 4 + m.copyBodyTo(buf, at + 4);
   buf.writeUInt32BE(at - start, start);
   return at;
 }

@@ -139,6 +139,42 @@ describe('frame writer: body frames never exceed frame_max', () => {
     assert.equal(parseFrames(socket.bytes).filter((f) => f.type === 3).length, 1);
   });
 
+  /** Splits `body` into pieces of the given sizes (the last takes the rest). */
+  const split = (body: Buffer, sizes: number[]): Buffer[] => {
+    const out: Buffer[] = [];
+    let at = 0;
+    for (const n of sizes) {
+      out.push(body.subarray(at, at + n));
+      at += n;
+    }
+    out.push(body.subarray(at));
+    return out;
+  };
+
+  for (const sizes of [[1], [limit], [limit - 1, 2], [5000, 5000, 5000], [100, 100, 9000, 1], [3 * limit], [0, 7000, 0]]) {
+    test(`a body given as pieces (${sizes.join(', ')}, rest) is framed exactly as the joined body`, async () => {
+      const body = Buffer.from(Array.from({ length: 3 * limit + 17 }, (_, i) => (i * 13) & 0xff));
+      const joined = writerWith(frameMax);
+      joined.writer.content(5, deliver, 60, Buffer.from('0000', 'hex'), body);
+      const pieced = writerWith(frameMax);
+      pieced.writer.content(5, deliver, 60, Buffer.from('0000', 'hex'), split(body, sizes));
+      await nextTurn();
+      assert.ok(pieced.socket.bytes.equals(joined.socket.bytes), 'same bytes on the wire');
+    });
+  }
+
+  test('large pieces go to the socket as they are, including a piece that spans two body frames', async () => {
+    const { socket, writer } = writerWith(131072);
+    const pieces = [Buffer.alloc(100_000, 1), Buffer.alloc(100_000, 2)];
+    writer.content(1, deliver, 60, Buffer.from('0000', 'hex'), pieces);
+    await nextTurn();
+    assert.ok(socket.raw.some((b) => b === pieces[0]), 'the first piece is written whole, uncopied');
+    assert.ok(socket.raw.some((b) => b.buffer === pieces[1].buffer && b.length < pieces[1].length), 'the second is written as views of itself');
+    const bodies = parseFrames(socket.bytes).filter((f) => f.type === 3);
+    assert.deepEqual(bodies.map((f) => f.payload.length), [131064, 200_000 - 131064]);
+    assert.ok(Buffer.concat(bodies.map((f) => f.payload)).equals(Buffer.concat(pieces)));
+  });
+
   test('large body pieces go to the socket as views of the body, not copies', async () => {
     const { socket, writer } = writerWith(131072);
     const body = Buffer.alloc(50_000, 0xab);

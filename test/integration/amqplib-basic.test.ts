@@ -208,6 +208,36 @@ describe('basic.publish and basic.get', () => {
     }
   });
 
+  test('1 MiB bodies stay whole through x-max-length-bytes, dead-lettering, a reject and a durable queue', LIMIT, async () => {
+    const ch = await openChannel(conn);
+    const durable = uniqueName('big.durable');
+    try {
+      const body = Buffer.alloc(1024 * 1024);
+      for (let i = 0; i < body.length; i++) body[i] = (i * 17 + 3) & 0xff;
+      const dead = await tempQueue(ch);
+      // Room for one 1 MiB body, not two: the second publish drops the first (dead-lettered).
+      const src = await tempQueue(ch, { deadLetterExchange: '', deadLetterRoutingKey: dead, maxLength: 10, arguments: { 'x-max-length-bytes': 1.5 * 1024 * 1024 } });
+      ch.sendToQueue(src, body, { messageId: 'first' });
+      ch.sendToQueue(src, body, { messageId: 'second' });
+      const dropped = await getEventually(ch, dead, { noAck: true });
+      assert.equal(dropped.properties.messageId, 'first');
+      assert.ok(dropped.content.equals(body), 'dead-lettered by max-length-bytes, intact');
+      const kept = await getEventually(ch, src, { noAck: false });
+      assert.equal(kept.properties.messageId, 'second');
+      assert.ok(kept.content.equals(body));
+      ch.nack(kept, false, false);
+      const rejected = await getEventually(ch, dead, { noAck: true });
+      assert.ok(rejected.content.equals(body), 'dead-lettered by a reject, intact');
+      await ch.assertQueue(durable, { durable: true });
+      ch.sendToQueue(durable, body, { persistent: true });
+      const stored = await getEventually(ch, durable, { noAck: true });
+      assert.ok(stored.content.equals(body), 'stored and read back, intact');
+    } finally {
+      await ch.deleteQueue(durable).catch(() => {});
+      await closeQuietly(ch);
+    }
+  });
+
   test('a body of exactly frame_max - 8 bytes and one byte more both arrive intact', LIMIT, async () => {
     const ch = await openChannel(conn);
     try {

@@ -81,4 +81,17 @@ describe('PagedDeque', () => {
     d.shift();
     for (let i = 0; i < 3; i++) assert.ok(d.shift()!.body.equals(big));
   });
+
+  test('a body held as pieces (a large body as it arrived) is paged out and back joined', () => {
+    const { d } = deque(1);
+    const whole = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) & 0xff));
+    const pieces = [whole.subarray(0, 65_000), whole.subarray(65_000, 200_000), whole.subarray(200_000)];
+    d.push(msg(0));
+    d.push(new Message('', 'k', Buffer.from([0, 0]), pieces, false, 0));
+    assert.equal(d.bytes, 'body-0'.length + whole.length);
+    d.shift();
+    const back = d.shift()!;
+    assert.equal(back.bodySize, whole.length);
+    assert.ok(back.body.equals(whole));
+  });
 });

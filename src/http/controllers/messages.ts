@@ -86,7 +86,7 @@ export function registerMessages(router: Router, ctx: ManagementContext): void {
       taken.push(got.message);
       const m = got.message;
       out.push({
-        payload_bytes: m.body.length,
+        payload_bytes: m.bodySize,
         redelivered: got.redelivered,
         exchange: m.exchange,
         routing_key: m.routingKey,
