@@ -167,6 +167,9 @@ describe('replication: leader streams its data directory to followers', () => {
     }
     await waitFor(() => repl.followers()[0].lagBytes === 0, 10_000, 'follower acked');
     const segments = (dir: string) => listReplicated(dir).filter((f) => f.path.startsWith('msgs/')).map((f) => f.path);
+    // The leader's store unlinks a recycled segment in the thread pool, after telling the followers:
+    // on a busy machine the follower's copy can be gone before the leader's own.
+    await waitFor(() => segments(leaderDir).join() === segments(followerDir).join(), 10_000, 'the leader\'s unlinks done');
     assert.ok(!segments(leaderDir).includes('msgs/0000000001.seg'), 'the first segment was compacted away on the leader');
     assertSameFiles(leaderDir, followerDir);
 
