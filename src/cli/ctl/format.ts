@@ -31,20 +31,26 @@ export type Result =
   | { type: 'message'; text: string; json: unknown; level?: 'info' | 'check' | 'data' }
   /** Printed as it is whatever the formatter (definitions exported to stdout). */
   | { type: 'raw'; text: string }
-  | { type: 'none' };
+  /** Nothing to print; `json`: what --formatter json prints (set_cluster_name's {"node", "result"}). */
+  | { type: 'none'; json?: unknown };
 
 export interface PrintOptions {
   formatter: Formatter;
   quiet: boolean;
   silent: boolean;
   noTableHeaders: boolean;
+  /**
+   * An empty listing prints one empty line: rabbitmqctl does so for the verbs that return a whole
+   * list (list_permissions, list_policies...), not for those that stream rows (list_queues...).
+   */
+  emptyListLine?: boolean;
 }
 
 /** The text to write to stdout for a result ('' for nothing). */
 export function render(result: Result, o: PrintOptions): string {
   switch (result.type) {
     case 'none':
-      return '';
+      return o.formatter === 'json' && result.json !== undefined ? JSON.stringify(result.json) + '\n' : '';
     case 'raw':
       return result.text.endsWith('\n') || result.text === '' ? result.text : result.text + '\n';
     case 'message': {
@@ -64,8 +70,8 @@ function renderListing(columns: Column[], rows: unknown[][], o: PrintOptions): s
     const objects = rows.map((r) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, jsonValue(r[i], c.kind)]))));
     return `[\n${objects.join('\n,')}\n]\n`;
   }
-  // rabbitmqctl prints nothing, not even the header row, for an empty listing.
-  if (rows.length === 0) return '';
+  // rabbitmqctl prints no header row for an empty listing.
+  if (rows.length === 0) return o.emptyListLine ? '\n' : '';
   const header = !o.silent && !o.noTableHeaders;
   const cells = rows.map((r) => columns.map((c, i) => textValue(r[i], c.kind)));
   const names = columns.map((c) => c.name);

@@ -62,7 +62,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
       if (banner) io.stdout(banner + '\n');
     }
     const result = await command.run(ctx);
-    io.stdout(render(result, { formatter, quiet: general.quiet, silent: general.silent, noTableHeaders: general.noTableHeaders }));
+    io.stdout(render(result, { formatter, quiet: general.quiet, silent: general.silent, noTableHeaders: general.noTableHeaders, emptyListLine: !command.columns }));
     return ExitCode.ok;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -4,6 +4,7 @@ import type { ListenerInfo, ManagementContext } from '../context.js';
 import { nodeName } from '../context.js';
 import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
+import { rabbitProtocol } from './overview.js';
 
 /** RabbitMQ's listener protocol names, with the aliases its protocol-listener check accepts. */
 const protocolAliases: Record<string, string> = {
@@ -13,8 +14,6 @@ const protocolAliases: Record<string, string> = {
   prometheus: 'http/prometheus', 'http/prometheus': 'http/prometheus', 'prometheus/ssl': 'https/prometheus', 'https/prometheus': 'https/prometheus',
 };
 
-/** A listener's protocol as RabbitMQ names it in /api/overview and the health checks. */
-const rabbitProtocol = (l: ListenerInfo): string => (l.protocol === 'prometheus' ? 'http/prometheus' : l.protocol);
 
 const failed = (body: Record<string, unknown>) => ({ status: 503, body: { status: 'failed', ...body } });
 

@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import type { ManagementContext } from '../context.js';
+import type { ListenerInfo, ManagementContext } from '../context.js';
 import { nodeName } from '../context.js';
 import type { Router } from '../router.js';
 import { canSeeVhost } from '../auth.js';
@@ -15,8 +15,11 @@ const exchangeTypes = [
   ['topic', 'AMQP topic exchange, as per the AMQP specification'],
 ].map(([name, description]) => ({ name, description, enabled: true }));
 
+/** A listener's protocol as RabbitMQ names it in /api/overview and the health checks. */
+export const rabbitProtocol = (l: ListenerInfo): string => (l.protocol === 'prometheus' ? 'http/prometheus' : l.protocol);
+
 export function listenersJson(ctx: ManagementContext) {
-  return ctx.listeners.map((l) => ({ node: nodeName, protocol: l.protocol, ip_address: l.host, port: l.port, socket_opts: {} }));
+  return ctx.listeners.map((l) => ({ node: nodeName, protocol: rabbitProtocol(l), ip_address: l.host, port: l.port, socket_opts: {} }));
 }
 
 /** /api/overview, /api/nodes: the broker and its (single) node. */

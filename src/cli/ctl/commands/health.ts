@@ -21,6 +21,11 @@ async function healthCheck(ctx: CommandContext, path: string): Promise<{ ok: boo
   throw ctx.api.unexpected('GET', path, answer);
 }
 
+/** The node's listeners, listed in a failed listener check's JSON as rabbitmq-diagnostics does. */
+async function nodeListeners(ctx: CommandContext) {
+  return listenersOf(await ctx.api.get('/api/overview'));
+}
+
 export const ping: Command = {
   name: 'ping',
   section,
@@ -183,11 +188,11 @@ export const checkPortListener: Command = {
     const port = ctx.args[0];
     if (!/^\d+$/.test(port)) throw new UsageError(`port must be a number, got '${port}'`);
     const { ok, body } = await healthCheck(ctx, `/api/health/checks/port-listener/${seg(port)}`);
-    if (ok) return passed(`A listener for port ${port} is running on node ${ctx.node}.`, { result: 'ok', port: Number(port) });
+    if (ok) return passed(`A listener for port ${port} is running on node ${ctx.node}.`, { node: ctx.node, port, result: 'ok' });
     const ports: number[] = body.ports ?? [];
     throw failed(
       `No listener for port ${port} is active on node ${ctx.node}. Found listeners that use the following ports: ${ports.join(', ')}`,
-      { result: 'error', missing: port, ports },
+      { listeners: await nodeListeners(ctx), missing: port, ports, result: 'error' },
     );
   },
 };
@@ -202,11 +207,15 @@ export const checkProtocolListener: Command = {
   async run(ctx) {
     const protocol = ctx.args[0];
     const { ok, body } = await healthCheck(ctx, `/api/health/checks/protocol-listener/${seg(protocol)}`);
-    if (ok) return passed(`A listener for protocol ${protocol} is running on node ${ctx.node}.`, { result: 'ok', protocol });
+    // The node answers with the protocol's own name for an alias (amqp091 -> amqp), as rabbitmq-diagnostics prints it.
+    const found = typeof body.protocol === 'string' ? body.protocol : protocol;
+    if (ok) return passed(`A listener for protocol ${found} is running on node ${ctx.node}.`, { node: ctx.node, protocol: found, result: 'ok' });
     const protocols: string[] = body.protocols ?? [];
-    throw failed(
+    // Unlike the port check, rabbitmq-diagnostics prints this failure under "Error:".
+    throw new CtlError(
+      ExitCode.unavailable,
       `No listener for protocol ${protocol} is active on node ${ctx.node}. Found listeners for the following protocols: ${protocols.join(', ')}`,
-      { result: 'error', missing: protocol, protocols },
+      { json: { listeners: await nodeListeners(ctx), missing: protocol, protocols, result: 'error' } },
     );
   },
 };

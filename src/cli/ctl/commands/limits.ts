@@ -15,20 +15,34 @@ interface Scope {
   owner: string;
   /** The error when the owner does not exist. */
   missing: () => CtlError;
+  /** rabbitmqctl's text for a definition the node refused (the node's reason without its wrapping). */
+  invalid: (why: string) => string;
+  /** The limits in the order rabbitmqctl prints them. */
+  order: (limits: Record<string, unknown>) => Record<string, unknown>;
 }
 
-const vhostScope = (ctx: CommandContext): Scope => ({ collection: 'vhost-limits', owner: ctx.vhost, missing: () => noSuchVhost(ctx.vhost) });
+// Vhost limits are kept as given (RabbitMQ stores them as a list); user limits are an Erlang map,
+// printed sorted by name, and their validation errors come without "Validation failed".
+const vhostScope = (ctx: CommandContext): Scope => ({
+  collection: 'vhost-limits',
+  owner: ctx.vhost,
+  missing: () => noSuchVhost(ctx.vhost),
+  invalid: (why) => `Validation failed\n\n${why}\n`,
+  order: (limits) => limits,
+});
 const userScope = (user: string): Scope => ({
   collection: 'user-limits',
   owner: user,
-  // rabbitmqctl reports a missing user here with exit code 69.
-  missing: () => new CtlError(ExitCode.unavailable, `User "${user}" does not exist`),
+  // rabbitmqctl 3.10.8 reports a missing user here as the Erlang error term, exit code 69.
+  missing: () => new CtlError(ExitCode.unavailable, `{:no_such_user, ${JSON.stringify(user)}}`),
+  invalid: (why) => why,
+  order: (limits) => Object.fromEntries(Object.entries(limits).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
 });
 
 /** The owner's limits as an object ({} when none is set). */
-async function currentLimits(ctx: CommandContext, scope: Scope): Promise<Record<string, number>> {
+async function currentLimits(ctx: CommandContext, scope: Scope): Promise<Record<string, unknown>> {
   const answer = await ctx.api.expect('GET', `/api/${scope.collection}/${seg(scope.owner)}`, undefined, { 404: scope.missing });
-  return (answer.body as any[])[0]?.value ?? {};
+  return scope.order((answer.body as any[])[0]?.value ?? {});
 }
 
 function parseDefinition(text: string): Record<string, unknown> {
@@ -50,7 +64,8 @@ async function setLimit(ctx: CommandContext, scope: Scope, name: string, value: 
     400: (answer) => {
       if (/no_such_user/.test(JSON.stringify(answer.body))) return scope.missing();
       const reason = reasonOf(answer);
-      return new CtlError(ExitCode.unavailable, reason.startsWith('Validation failed') ? reason : `Validation failed\n\n${reason}\n`);
+      const why = reason.replace(/^Validation failed\n\n/, '').replace(/\n$/, '');
+      return new CtlError(ExitCode.unavailable, scope.invalid(why));
     },
   });
 }
@@ -124,7 +139,7 @@ export const listUserLimits: Command = {
   async run(ctx) {
     if (ctx.opts['--global']) {
       const all: any[] = await ctx.api.get('/api/user-limits');
-      return listing({ limits: { get: (l) => JSON.stringify(l.value) } }, ['user', 'limits'], all);
+      return listing({ limits: { get: (l) => JSON.stringify(userScope(l.user).order(l.value)) } }, ['user', 'limits'], all);
     }
     const user = String(ctx.opts['--user'] ?? 'guest');
     const text = JSON.stringify(await currentLimits(ctx, userScope(user)));

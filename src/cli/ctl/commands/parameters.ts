@@ -124,6 +124,6 @@ export const setClusterName: Command = {
   banner: (ctx) => `Setting cluster name to ${ctx.args[0]} ...`,
   async run(ctx) {
     await ctx.api.expect('PUT', '/api/cluster-name', { name: ctx.args[0] }, { 400: (answer) => new CtlError(ExitCode.dataErr, reasonOf(answer)) });
-    return { type: 'none' };
+    return { type: 'none', json: { node: ctx.node, result: 'ok' } };
   },
 };
