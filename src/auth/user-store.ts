@@ -1,3 +1,4 @@
+import { AuthAttempts } from './auth-attempts.js';
 import { checkPassword, hashPassword } from './password-hash.js';
 import type { HashingAlgorithm } from './password-hash.js';
 import type { Limits } from '../broker/limits.js';
@@ -41,6 +42,8 @@ export class UserStore {
   /** vhost → user → exchange → topic permission */
   readonly topicPermissions = new Map<string, Map<string, Map<string, TopicPermission>>>();
   observer: UserObserver | null = null;
+  /** Login attempts per protocol (the AMQP handshake and the HTTP API record theirs). */
+  readonly attempts = new AuthAttempts();
 
   /** Adds a user exactly as stored (restore, definitions import). */
   putUser(user: User): void {

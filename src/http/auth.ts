@@ -10,8 +10,12 @@ export function authenticate(users: UserStore, header: string | undefined): User
   if (!header || !/^basic /i.test(header)) throw httpErrors.noCredentials();
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw httpErrors.loginFailed();
+  if (colon < 0) {
+    users.attempts.record('http', false);
+    throw httpErrors.loginFailed();
+  }
   const user = users.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+  users.attempts.record('http', user !== undefined);
   if (!user) throw httpErrors.loginFailed();
   return user;
 }

@@ -10,6 +10,7 @@ import { defaultUiRoot, isApiPath, serveStatic } from './static.js';
 import { shape } from './pagination.js';
 import type { Method } from './router.js';
 import { registerApiDocs } from './controllers/api-docs.js';
+import { registerNodeEndpoints } from './controllers/node-endpoints.js';
 import { registerBindings } from './controllers/bindings.js';
 import { registerCluster } from './controllers/cluster.js';
 import { registerTopicPermissions } from './controllers/topic-permissions.js';
@@ -53,6 +54,7 @@ export function managementRouter(ctx: ManagementContext): Router {
   registerHealth(router, ctx);
   registerHealthChecks(router, ctx);
   registerDefinitions(router, ctx);
+  registerNodeEndpoints(router, ctx);
   registerApiDocs(router, ctx);
   return router;
 }
@@ -81,7 +83,10 @@ async function handle(router: Router, ctx: ManagementContext, req: IncomingMessa
     authorize(user, route.access);
     const raw = await readBody(req);
     let body: unknown;
-    if (raw.length > 0) {
+    if (raw.length > 0 && /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
+      // A form (POST /api/login, as RabbitMQ's login page sends it).
+      body = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+    } else if (raw.length > 0) {
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch {

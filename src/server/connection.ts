@@ -306,6 +306,7 @@ export class Connection {
     const user = external !== undefined ? this.ctx.users.users.get(external) : this.ctx.users.authenticate(creds.username, creds.password);
     // loopback_users: refused exactly like a wrong password (RabbitMQ only logs the reason).
     const remoteOnly = user !== undefined && this.ctx.options.loopbackUsers.includes(user.name) && !isLoopbackAddress(this.socket.remoteAddress);
+    this.ctx.users.attempts.record('amqp091', user !== undefined && !remoteOnly);
     if (!user || remoteOnly) {
       this.log.warning('authentication_failed', { user: creds.username, mechanism, ...(remoteOnly ? { reason: `user '${creds.username}' can only connect via localhost` } : {}) });
       // Only clients that announce authentication_failure_close get a reason; others see EOF.

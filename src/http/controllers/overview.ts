@@ -7,6 +7,7 @@ import { httpErrors } from '../errors.js';
 import { fdUsed } from '../node-resources.js';
 import { overviewStats, statsView } from '../stats/stats-json.js';
 import { clusterName } from './cluster.js';
+import { memoryBreakdown } from './node-memory.js';
 
 const exchangeTypes = [
   ['direct', 'AMQP direct exchange, as per the AMQP specification'],
@@ -91,6 +92,7 @@ export function registerOverview(router: Router, ctx: ManagementContext): void {
   router.add('GET', '/api/nodes', 'management', () => ({ status: 200, body: [nodeJson()] }));
   router.add('GET', '/api/nodes/:node', 'management', (req) => {
     if (req.params.node !== nodeName) throw httpErrors.notFound();
-    return { status: 200, body: nodeJson() };
+    // ?memory=true adds the breakdown, as RabbitMQ's node page asks for it.
+    return { status: 200, body: req.query.get('memory') === 'true' ? { ...nodeJson(), memory: memoryBreakdown() } : nodeJson() };
   });
 }
