@@ -3,6 +3,8 @@ import { Parameters } from './parameters.js';
 import { GlobalCounters } from './message-stats.js';
 import { limitsError, vhostLimitNames, VHOST_LIMITS_COMPONENT } from './limits.js';
 import type { Limits } from './limits.js';
+import { Shovels } from './shovel/shovels.js';
+import { SHOVEL_COMPONENT } from './shovel/shovel-definition.js';
 
 /** Told when vhosts come and go (durable storage keeps them). */
 export interface VhostObserver {
@@ -18,6 +20,8 @@ export class Broker {
   readonly parameters = new Parameters();
   /** Node-wide message and churn counters (Prometheus rabbitmq_global_*). */
   readonly counters = new GlobalCounters();
+  /** Dynamic shovels: the runtime parameters of component "shovel" at work. */
+  readonly shovels = new Shovels(this.vhosts, this.parameters);
 
   constructor() {
     // Vhost limits are the runtime parameter vhost-limits/{vhost}/limits, as in RabbitMQ.
@@ -28,6 +32,7 @@ export class Broker {
         if (v) v.limits = (value ?? {}) as Limits;
       },
     });
+    this.parameters.register(SHOVEL_COMPONENT, this.shovels.component);
   }
 
   addVhost(name: string): VHost {

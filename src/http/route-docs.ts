@@ -103,8 +103,16 @@ export const routeDocs: Record<string, RouteDoc> = {
   'GET /api/parameters/:component': { summary: 'Runtime parameters of a component' },
   'GET /api/parameters/:component/:vhost': { summary: 'Runtime parameters of a component in a virtual host' },
   'GET /api/parameters/:component/:vhost/:name': { summary: 'One runtime parameter' },
-  'PUT /api/parameters/:component/:vhost/:name': { summary: 'Set a runtime parameter', body: { value: { uri: 'amqp://upstream' } } },
+  'PUT /api/parameters/:component/:vhost/:name': {
+    summary: 'Set a runtime parameter; component shovel starts a dynamic shovel (Move messages)',
+    body: { value: { 'src-uri': 'amqp://', 'src-queue': 'orders.dlq', 'src-delete-after': 'queue-length', 'dest-uri': 'amqp://', 'dest-queue': 'orders' } },
+  },
   'DELETE /api/parameters/:component/:vhost/:name': { summary: 'Clear a runtime parameter' },
+  'GET /api/shovels': { summary: 'Dynamic shovels (runtime parameters of component shovel) and their states: starting, running, terminated' },
+  'GET /api/shovels/:vhost': { summary: 'Dynamic shovels of a virtual host' },
+  'GET /api/shovels/vhost/:vhost/:name': { summary: 'One dynamic shovel, as a one-element list (as RabbitMQ)' },
+  'DELETE /api/shovels/vhost/:vhost/:name': { summary: 'Delete a dynamic shovel (clears its parameter)' },
+  'DELETE /api/shovels/vhost/:vhost/:name/restart': { summary: 'Restart a dynamic shovel' },
 
   'GET /api/exchanges': { summary: 'Exchanges of every virtual host the user may see', query: pageQuery },
   'GET /api/exchanges/:vhost': { summary: 'Exchanges of a virtual host', query: pageQuery },

@@ -25,6 +25,7 @@ import { registerOverview } from './controllers/overview.js';
 import { registerPermissions } from './controllers/permissions.js';
 import { registerPolicies } from './controllers/policies.js';
 import { registerParameters } from './controllers/parameters.js';
+import { registerShovels } from './controllers/shovels.js';
 import { registerQueues } from './controllers/queues.js';
 import { registerUsers } from './controllers/users.js';
 import { registerVhosts } from './controllers/vhosts.js';
@@ -45,6 +46,7 @@ export function managementRouter(ctx: ManagementContext): Router {
   registerCluster(router, ctx);
   registerPolicies(router, ctx);
   registerParameters(router, ctx);
+  registerShovels(router, ctx);
   registerLimits(router, ctx);
   registerExchanges(router, ctx);
   registerQueues(router, ctx);

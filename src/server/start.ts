@@ -18,6 +18,7 @@ import { serverProperties } from './server-properties.js';
 import { Persistence } from '../store/persistence.js';
 import { startManagement } from '../http/start.js';
 import { warrenVersion } from './server-properties.js';
+import { nodeName } from '../http/context.js';
 
 /** Starts a broker in this process: model, default user and vhost, AMQP listener. */
 export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
@@ -63,6 +64,8 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
   log.info('listening', { protocol: 'amqp', host: options.host, port });
   const tls = options.tlsPort === null ? null
     : await startTlsListener(options, (socket) => gate.admit(socket), log);
+  broker.shovels.nodeName = nodeName;
+  broker.shovels.setLocalPorts(tls ? [port, tls.port] : [port]);
   const management = await startManagement({
     broker, users, connections, log, alarms, version: warrenVersion, startedAt: Date.now(),
     dataDir: options.dataDir,
@@ -88,6 +91,7 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       const tlsDone = tls?.close();
       await management.close();
+      broker.shovels.stopAll();
       gate.destroyHeld();
       for (const c of connections) c.close(ReplyCode.ConnectionForced, 'CONNECTION_FORCED - broker forced connection closure with reason \'shutdown\'');
       // Give clients a moment to answer close-ok, then cut whatever is left.

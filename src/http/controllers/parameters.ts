@@ -3,6 +3,8 @@ import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
 import { bodyObject } from './shared.js';
 
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 /** /api/parameters[/{component}[/{vhost}[/{name}]]]: runtime parameters, persisted with the definitions. */
 export function registerParameters(router: Router, ctx: ManagementContext): void {
   const params = ctx.broker.parameters;
@@ -23,7 +25,8 @@ export function registerParameters(router: Router, ctx: ManagementContext): void
     const b = bodyObject(req.body);
     if (!('value' in b)) throw httpErrors.badRequest('[{key_missing,value}]');
     const invalid = params.validate({ component, vhost, name, value: b.value });
-    if (invalid) throw httpErrors.badRequest(`Validation failed\n\n${invalid}\n`);
+    // RabbitMQ's management plugin HTML-escapes the validation text of this endpoint.
+    if (invalid) throw httpErrors.badRequest(`Validation failed\n\n${escapeHtml(invalid)}\n`);
     const existed = params.set({ component, vhost, name, value: b.value });
     return { status: existed ? 204 : 201 };
   });
