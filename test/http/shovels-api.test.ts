@@ -6,7 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningBroker } from '../../src/index.js';
 import { waitFor } from '../support/clients.js';
-import { api, assertSameShape, rabbitApi, startHttpBroker, type ApiResponse } from './support.js';
+import { api, assertSameShape, rabbitApi, sameAsRecorded, startHttpBroker, type ApiResponse } from './support.js';
 
 const LIMIT = { timeout: 30_000 };
 // The names RabbitMQ's answers were recorded with.
@@ -15,11 +15,7 @@ const enc = encodeURIComponent;
 let broker: RunningBroker;
 let call: (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
 
-async function same(name: string, method: string, path: string, body?: unknown): Promise<ApiResponse> {
-  const r = await call(method, path, body);
-  assert.deepEqual({ status: r.status, body: r.body }, { status: rabbitApi[name].status, body: rabbitApi[name].body }, `${name}: ${method} ${path}`);
-  return r;
-}
+const same = (name: string, method: string, path: string, body?: unknown) => sameAsRecorded(call, name, method, path, body);
 
 /** Exactly what the management UI's "Move messages" form sends (as in the recording). */
 const value = {

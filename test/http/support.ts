@@ -51,3 +51,12 @@ export function assertSameShape(warren: Record<string, unknown>, rabbitObj: Reco
     }
   }
 }
+
+type Call = (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
+
+/** Makes the request with `call` and asserts RabbitMQ's recorded answer `name` (status and body). */
+export async function sameAsRecorded(call: Call, name: string, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  const r = await call(method, path, body);
+  assert.deepEqual({ status: r.status, body: r.body }, { status: rabbitApi[name].status, body: rabbitApi[name].body }, `${name}: ${method} ${path}`);
+  return r;
+}
