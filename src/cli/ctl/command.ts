@@ -18,6 +18,7 @@ export const sections = [
   'Definitions',
   'Operations',
   'Queues',
+  'Shovel plugin',
 ] as const;
 export type Section = (typeof sections)[number];
 

@@ -29,6 +29,11 @@ export type Result =
    * (add_user's reminder), 'check' by -s only (a passing health check), 'data' always shown.
    */
   | { type: 'message'; text: string; json: unknown; level?: 'info' | 'check' | 'data' }
+  /**
+   * Rows that each carry their own columns, in key order (rabbitmqctl's shovel_status): the header
+   * is the first row's keys, and each line has just its own row's values.
+   */
+  | { type: 'records'; rows: Record<string, unknown>[] }
   /** Printed as it is whatever the formatter (definitions exported to stdout). */
   | { type: 'raw'; text: string }
   /** Nothing to print; `json`: what --formatter json prints (set_cluster_name's {"node", "result"}). */
@@ -61,20 +66,38 @@ export function render(result: Result, o: PrintOptions): string {
     }
     case 'listing':
       return renderListing(result.columns, result.rows, { ...o, noTableHeaders: o.noTableHeaders || result.headers === false });
+    case 'records':
+      if (o.formatter === 'json') return jsonRows(result.rows.map((r) => JSON.stringify(r)));
+      if (result.rows.length === 0) return '';
+      return renderRecords(Object.keys(result.rows[0]), result.rows.map((r) => Object.values(r).map((v) => textValue(v))), o);
   }
+}
+
+/** rabbitmqctl's JSON listing layout: "[", one object a line with a leading comma, "]". */
+function jsonRows(objects: string[]): string {
+  return objects.length === 0 ? '[\n]\n' : `[\n${objects.join('\n,')}\n]\n`;
 }
 
 function renderListing(columns: Column[], rows: unknown[][], o: PrintOptions): string {
   if (o.formatter === 'json') {
-    if (rows.length === 0) return '[\n]\n';
-    const objects = rows.map((r) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, jsonValue(r[i], c.kind)]))));
-    return `[\n${objects.join('\n,')}\n]\n`;
+    return jsonRows(rows.map((r) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, jsonValue(r[i], c.kind)])))));
   }
   // rabbitmqctl prints no header row for an empty listing.
   if (rows.length === 0) return o.emptyListLine ? '\n' : '';
+  return renderCells(columns.map((c) => c.name), rows.map((r) => columns.map((c, i) => textValue(r[i], c.kind))), o);
+}
+
+/** Rows of their own lengths; a pretty table's boxes need them padded to one width. */
+function renderRecords(names: string[], cells: string[][], o: PrintOptions): string {
+  if (o.formatter !== 'pretty_table') return renderCells(names, cells, o);
+  const width = Math.max(names.length, ...cells.map((c) => c.length));
+  const pad = (l: string[]) => [...l, ...Array<string>(width - l.length).fill('')];
+  return renderCells(pad(names), cells.map(pad), o);
+}
+
+/** Table, CSV or pretty table of text cells under the column names. */
+function renderCells(names: string[], cells: string[][], o: PrintOptions): string {
   const header = !o.silent && !o.noTableHeaders;
-  const cells = rows.map((r) => columns.map((c, i) => textValue(r[i], c.kind)));
-  const names = columns.map((c) => c.name);
   if (o.formatter === 'csv') {
     const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
     return [...(header ? [names] : []), ...cells].map((line) => line.map(quote).join(',')).join('\n') + '\n';

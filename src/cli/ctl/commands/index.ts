@@ -20,6 +20,7 @@ import { operatorPolicyCommands, policyCommands } from './policies.js';
 import { deleteQueue, listQueues, purgeQueue } from './queues.js';
 import { addUser, authenticateUser, changePassword, deleteUser, listUsers, setUserTags } from './users.js';
 import { addVhost, deleteVhost, listVhosts } from './vhosts.js';
+import { deleteShovel, restartShovel, shovelStatus } from './shovels.js';
 
 const all: Command[] = [
   version,
@@ -37,6 +38,7 @@ const all: Command[] = [
   listVhostLimits, setVhostLimits, clearVhostLimits, listUserLimits, setUserLimits, clearUserLimits,
   listParameters, setParameter, clearParameter, listGlobalParameters, setGlobalParameter, clearGlobalParameter, setClusterName,
   exportDefinitions, importDefinitions,
+  deleteShovel, restartShovel, shovelStatus,
 ];
 
 export const commands: ReadonlyMap<string, Command> = new Map(all.map((c) => [c.name, c]));
