@@ -30,6 +30,12 @@ export interface ShovelHost {
 }
 
 const noArguments: FieldTable = {};
+/**
+ * Deliveries a shovel takes before letting the event loop turn. With no-ack or on-publish every
+ * delivery frees its credit at once, so without a bound one dispatch would move a whole deep queue
+ * while no socket is served.
+ */
+const BURST = 1000;
 
 export class Shovel implements ConsumerOwner {
   state: ShovelState = 'starting';
@@ -46,6 +52,9 @@ export class Shovel implements ConsumerOwner {
   /** Deliveries published but not yet settled at the source (on-confirm waits for the store). */
   private inFlight = 0;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Deliveries taken in this turn of the event loop (see BURST). */
+  private burst = 0;
+  private resumeScheduled = false;
   private stopped = false;
 
   constructor(
@@ -158,11 +167,22 @@ export class Shovel implements ConsumerOwner {
   // --- ConsumerOwner --------------------------------------------------------------------------
 
   canDeliver(c: Consumer): boolean {
-    return c === this.consumer && this.remaining > 0 && (c.noAck || c.hasCredit);
+    if (c !== this.consumer || this.remaining <= 0 || !(c.noAck || c.hasCredit)) return false;
+    if (this.burst < BURST) return true;
+    if (!this.resumeScheduled) {
+      this.resumeScheduled = true;
+      setImmediate(() => {
+        this.resumeScheduled = false;
+        this.burst = 0;
+        if (this.consumer !== null) this.consumer.queue.dispatch();
+      });
+    }
+    return false;
   }
 
   deliver(c: Consumer, m: Message, _redelivered: boolean): void {
     this.remaining--;
+    this.burst++;
     const q = c.queue;
     let published;
     try {
