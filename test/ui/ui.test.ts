@@ -155,6 +155,41 @@ describe('management web UI', { timeout: 120_000 }, () => {
     assert.equal((await call('GET', `/api/queues/%2F/${queue}`)).body.messages, 0);
   });
 
+  test('Move messages: dead-lettered messages go back from the DLQ to their queue, and both pages show it', async () => {
+    const origin = 'ui.orders';
+    const dlq = 'ui.orders.dlq';
+    const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.port}`);
+    const ch = await conn.createChannel();
+    await ch.assertQueue(dlq, { durable: true });
+    await ch.assertQueue(origin, { durable: true, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dlq } });
+    for (let i = 1; i <= 4; i++) ch.sendToQueue(origin, Buffer.from(`order ${i}`), { persistent: true });
+    // A worker refuses them all: they land in the dead-letter queue.
+    for (let i = 1; i <= 4; i++) {
+      const m = await until('a message to refuse', () => ch.get(origin, { noAck: false }));
+      if (m) ch.nack(m, false, false);
+    }
+    await until('4 dead-lettered', async () => (await ch.checkQueue(dlq)).messageCount === 4);
+
+    await page.click('nav.nav >> text=Queues');
+    await page.click(`[data-testid=queues] a:text-is("${dlq}")`);
+    await until('4 in the DLQ on its page', async () => (await text(page, '[data-testid=queue-total] .tile-value')).trim() === '4');
+    await page.click('[data-testid=move-card] summary');
+    await page.fill('[data-testid=move-messages] input[name=dest-queue]', origin);
+    await page.click('[data-testid=move-messages] button[type=submit]');
+    await until('the DLQ empty on its page', async () => (await text(page, '[data-testid=queue-total] .tile-value')).trim() === '0');
+    // The one-off shovel removed itself once done.
+    await until('the shovel gone', async () => (await call('GET', '/api/parameters/shovel/%2F')).body.length === 0);
+
+    await page.click('nav.nav >> text=Queues');
+    await page.click(`[data-testid=queues] a:text-is("${origin}")`);
+    await until('4 back in the origin queue on its page', async () => (await text(page, '[data-testid=queue-total] .tile-value')).trim() === '4');
+    const bodies: string[] = [];
+    for (let m = await ch.get(origin, { noAck: true }); m; m = await ch.get(origin, { noAck: true })) bodies.push(m.content.toString());
+    assert.deepEqual(bodies, ['order 1', 'order 2', 'order 3', 'order 4']);
+    await conn.close();
+    await page.click('nav.nav >> text=Queues');
+  });
+
   test('an exchange added on the exchanges page can be bound to a queue from its page', async () => {
     await page.click('nav.nav >> text=Exchanges');
     await page.click('[data-testid=add-exchange-card] summary');
