@@ -157,6 +157,52 @@ describe('dynamic shovels', () => {
     assert.equal((await api('DELETE', `/api/parameters/shovel/${vh}/xs`)).status, 204);
   });
 
+  test('every ack mode and a prefetch of 1 move each message exactly once', LIMIT, async () => {
+    for (const ackMode of ['on-confirm', 'on-publish', 'no-ack']) {
+      const [from, to] = [`am.${ackMode}.from`, `am.${ackMode}.to`];
+      await ch.assertQueue(from, { durable: true });
+      await ch.assertQueue(to, { durable: true });
+      const bodies = Array.from({ length: 30 }, (_, i) => `${ackMode}-${i}`);
+      for (const b of bodies) ch.sendToQueue(from, Buffer.from(b), { persistent: true });
+      await waitFor(async () => (await messageCount(from)) === bodies.length, 5000, `${from} filled`);
+      const value = { ...moveValue(from, to), 'ack-mode': ackMode, 'src-prefetch-count': 1 };
+      assert.equal((await putShovel(`am-${ackMode}`, value)).status, 201);
+      await waitFor(async () => (await api('GET', `/api/parameters/shovel/${vh}/am-${ackMode}`)).status === 404, 10_000, `am-${ackMode} done`);
+      assert.equal(await messageCount(from), 0);
+      assert.deepEqual((await take(to, bodies.length)).map((m) => m.content.toString()), bodies, ackMode);
+      assert.equal(await messageCount(to), 0, `${ackMode}: nothing twice`);
+    }
+  });
+
+  test('a numeric src-delete-after moves that many messages, then the shovel removes itself', LIMIT, async () => {
+    await ch.assertQueue('n.from', { durable: true });
+    await ch.assertQueue('n.to', { durable: true });
+    for (let i = 0; i < 5; i++) ch.sendToQueue('n.from', Buffer.from(`n${i}`));
+    await waitFor(async () => (await messageCount('n.from')) === 5, 5000, 'n.from filled');
+    assert.equal((await putShovel('n', { ...moveValue('n.from', 'n.to'), 'src-delete-after': 3 })).status, 201);
+    await waitFor(async () => (await api('GET', `/api/parameters/shovel/${vh}/n`)).status === 404, 10_000, 'n done');
+    assert.deepEqual((await take('n.to', 3)).map((m) => m.content.toString()), ['n0', 'n1', 'n2']);
+    assert.equal(await messageCount('n.from'), 2);
+  });
+
+  test('a shovel declares missing queues durable; an exchange source\'s own queue goes with the shovel', LIMIT, async () => {
+    const queues = async () => ((await api('GET', `/api/queues/${vh}?columns=name,durable`)).body as { name: string; durable: boolean }[]);
+    assert.equal((await putShovel('decl', { 'src-uri': uri, 'src-queue': 'decl.from', 'dest-uri': uri, 'dest-queue': 'decl.to' })).status, 201);
+    await waitFor(async () => (await shovelState('decl')) === 'running', 10_000, 'decl running');
+    const declared = (await queues()).filter((q) => q.name.startsWith('decl.'));
+    assert.deepEqual(declared, [{ name: 'decl.from', durable: true }, { name: 'decl.to', durable: true }]);
+    assert.equal((await api('DELETE', `/api/parameters/shovel/${vh}/decl`)).status, 204);
+
+    const before = (await queues()).length;
+    assert.equal((await putShovel('fromx', { 'src-uri': uri, 'src-exchange': 'amq.fanout', 'dest-uri': uri, 'dest-queue': 'decl.to' })).status, 201);
+    await waitFor(async () => (await shovelState('fromx')) === 'running', 10_000, 'fromx running');
+    await waitFor(async () => (await queues()).length === before + 1, 5000, 'the shovel\'s own queue');
+    ch.publish('amq.fanout', '', Buffer.from('via fanout'));
+    assert.equal((await take('decl.to', 1))[0].content.toString(), 'via fanout');
+    assert.equal((await api('DELETE', `/api/parameters/shovel/${vh}/fromx`)).status, 204);
+    await waitFor(async () => (await queues()).length === before, 5000, 'the shovel\'s own queue deleted');
+  });
+
   test('invalid values are refused with RabbitMQ\'s status and text', LIMIT, async () => {
     const base = { 'src-uri': uri, 'src-queue': 'v.a', 'dest-uri': uri, 'dest-queue': 'v.b' };
     const refused = async (value: unknown, text: string) => {

@@ -241,7 +241,7 @@ export class Shovel implements ConsumerOwner {
       properties = encodeProperties(props);
     }
     const keys = dest.routingKey === undefined ? m.routingKeys : undefined;
-    const copy = new Message(exchange.name, routingKey, properties, m.body, m.persistent, m.priority, m.ttl, keys);
+    const copy = new Message(exchange.name, routingKey, properties, m.bodyPieces, m.persistent, m.priority, m.ttl, keys);
     return publishInternal(dest.v, exchange, copy, props);
   }
 
