@@ -309,13 +309,7 @@ export class Connection {
     this.ctx.users.attempts.record('amqp091', user !== undefined && !remoteOnly);
     if (!user || remoteOnly) {
       this.log.warning('authentication_failed', { user: creds.username, mechanism, ...(remoteOnly ? { reason: `user '${creds.username}' can only connect via localhost` } : {}) });
-      // Only clients that announce authentication_failure_close get a reason; others see EOF.
-      const caps = clientProperties['capabilities'] as Record<string, unknown> | undefined;
-      if (caps?.['authentication_failure_close'] !== true) return this.destroy();
-      return this.close(
-        ReplyCode.AccessRefused,
-        `ACCESS_REFUSED - Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
-      );
+      return this.refuseLogin(mechanism, clientProperties);
     }
     this.user = user;
     this.state = 'tune-ok';
@@ -451,6 +445,25 @@ export class Connection {
       e.methodId = methodId;
     }
     this.closeWithError(e);
+  }
+
+  /**
+   * A refused login is answered after options.authFailureDelay, with nothing read from the socket
+   * meanwhile, so each guess costs the guesser that long. Only clients that announce
+   * authentication_failure_close get a reason; others see EOF (as RabbitMQ).
+   */
+  private refuseLogin(mechanism: string, clientProperties: Record<string, unknown>): void {
+    this.parser.pause();
+    this.socket.pause();
+    const caps = clientProperties['capabilities'] as Record<string, unknown> | undefined;
+    const refuse = () => {
+      if (this.state !== 'start-ok') return; // the peer left, or the broker closed it meanwhile
+      if (caps?.['authentication_failure_close'] !== true) return this.destroy();
+      this.close(ReplyCode.AccessRefused, `ACCESS_REFUSED - Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`);
+    };
+    const delay = this.ctx.options.authFailureDelay;
+    if (delay <= 0) return refuse();
+    setTimeout(refuse, delay).unref();
   }
 
   /** Sends connection.close for a hard error and waits (briefly) for close-ok. */

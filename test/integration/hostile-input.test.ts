@@ -424,6 +424,21 @@ describe('handshake', { concurrency: true }, () => {
     await assertBrokerHealthy();
   });
 
+  test('a refused login reads nothing more: bytes sent right after the wrong password do not change the 403', async () => {
+    // Warren answers a refused login after a pause (against password guessing) and does not read
+    // the socket meanwhile; RabbitMQ answers at once and ignores what follows. Same outcome.
+    const props = table(Buffer.concat([shortstr('capabilities'), Buffer.from('F'), table(boolField('authentication_failure_close', true))]));
+    const out = await withRaw(async (r) => {
+      await r.startHandshake();
+      r.write(Buffer.concat([startOk('PLAIN', '\0guest\0wrong', props), tuneOk(0, 131072, 0), connectionOpen('/'), frame(9, 0, Buffer.from('hello'))]));
+      return r.outcome();
+    });
+    assert.equal(out.close?.code, 403, `outcome: ${JSON.stringify(out)}`);
+    assert.match(out.close!.text, /^ACCESS_REFUSED - Login was refused/);
+    assert.equal(out.socketClosed, true);
+    await assertBrokerHealthy();
+  });
+
   test('unknown SASL mechanism: socket closed, no frame', async () => {
     const out = await withRaw(async (r) => {
       await r.startHandshake();
