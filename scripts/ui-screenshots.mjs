@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { startBroker } from '../dist/src/index.js';
-import { launchBrowser } from '../dist/test/ui/browser.js';
+import { launchBrowser, logIn } from '../dist/test/ui/browser.js';
 
 const outDir = process.argv[2] ?? 'docs/screenshots';
 let publishing = true;
@@ -90,9 +90,7 @@ try {
   });
   await page.reload();
   await page.screenshot({ path: join(outDir, 'login.png') });
-  await page.fill('input[name=username]', 'guest');
-  await page.fill('input[name=password]', 'guest');
-  await page.click('button[type=submit]');
+  await logIn(page);
   await page.waitForSelector('[data-testid=totals]');
   await sleep(30000);
   await page.evaluate(() => scrollTo(0, 0));

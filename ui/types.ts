@@ -52,6 +52,10 @@ export interface Node {
   proc_used?: number;
   uptime: number;
   processors?: number;
+  /** Cluster mode only (docs/cluster.md): the node's role, ISR membership and replication lag. */
+  cluster_role?: 'leader' | 'follower' | 'unknown';
+  in_sync?: boolean;
+  replication_lag_bytes?: number | null;
 }
 
 export interface Queue extends Stats {

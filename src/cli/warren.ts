@@ -6,6 +6,7 @@ import { startBroker } from '../server/start.js';
 import { defaultOptions } from '../server/options.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { clusterDefaults } from '../cluster/cluster-options.js';
+import { setNodeName } from '../http/context.js';
 import { HelpRequested, resolveStartupConfig, usage } from './arguments.js';
 
 async function main(): Promise<void> {
@@ -31,8 +32,11 @@ async function main(): Promise<void> {
   const cluster = config.options.cluster;
   if (cluster && !cluster.endpoints?.length) throw new Error('cluster settings given but no etcd endpoints (cluster_formation.etcd.endpoints)');
   const options = { ...defaultOptions, ...config.options, dataDir, httpPort, metricsPort };
-  const broker = cluster
-    ? await ClusterNode.start(options, { ...clusterDefaults(), ...cluster, endpoints: cluster.endpoints! }, (overrides) => startBroker({ ...options, ...overrides }))
+  const clusterOptions = cluster ? { ...clusterDefaults(), ...cluster, endpoints: cluster.endpoints! } : null;
+  // A cluster node's broker reports the node's name (in /api/nodes, listeners, connections...).
+  if (clusterOptions) setNodeName(clusterOptions.nodeName);
+  const broker = clusterOptions
+    ? await ClusterNode.start(options, clusterOptions, (overrides) => startBroker({ ...options, ...overrides }))
     : await startBroker(options);
   let stopping = false;
   const stop = (signal: string) => {

@@ -18,6 +18,9 @@ export interface ClusterNodeView {
   replication_lag_bytes: number | null;
   replication_connected: boolean;
   amqp_address: string | null;
+  /** Where the node's HTTP API and the leader's replication listener are (cluster_status lists them). */
+  http_address: string | null;
+  replication_address: string | null;
 }
 
 /** What the cluster front needs to know about its node, read at every request. */
@@ -90,7 +93,7 @@ async function handle(state: ClusterHttpState, req: IncomingMessage, res: Server
     }
     authorize(user, 'management');
     if (req.method !== 'GET') throw new HttpError(405, '', '', { allow: 'GET' });
-    const nodes = await state.nodes();
+    const nodes = await withBrokerFigures(await state.nodes(), local.port, req.headers.authorization);
     if (name === null) return send(res, 200, nodes);
     const node = nodes.find((n) => n.name === name);
     if (!node) throw new HttpError(404, 'Object Not Found', 'Not Found');
@@ -99,6 +102,42 @@ async function handle(state: ClusterHttpState, req: IncomingMessage, res: Server
   const target = local ? `127.0.0.1:${local.port}` : leader?.http ?? null;
   if (target === null || (!local && state.leading())) return send(res, 503, { error: 'unavailable', reason: 'no cluster leader' });
   forward(req, res, target);
+}
+
+/**
+ * The cluster view of each node, with RabbitMQ's node fields (memory, file descriptors, disk,
+ * alarms, uptime...) added for the node whose broker answers them: the leader. Followers run no
+ * broker, so their records carry only the cluster fields. Without the broker's answer (it is
+ * stopping), the cluster view alone.
+ */
+async function withBrokerFigures(nodes: ClusterNodeView[], port: number, authorization: string | undefined): Promise<ClusterNodeView[]> {
+  const records = await getJson(port, '/api/nodes', authorization).catch(() => null);
+  if (!Array.isArray(records)) return nodes;
+  return nodes.map((n) => {
+    const own = records.find((r: { name?: string }) => r?.name === n.name);
+    return own ? { ...own, ...n } : n;
+  });
+}
+
+function getJson(port: number, path: string, authorization: string | undefined): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const out = request({ host: '127.0.0.1', port, path, headers: authorization ? { authorization } : {}, agent: false }, (answer) => {
+      let text = '';
+      answer.setEncoding('utf8');
+      answer.on('data', (d: string) => (text += d));
+      answer.on('end', () => {
+        if (answer.statusCode !== 200) return reject(new Error(`HTTP ${answer.statusCode}`));
+        try {
+          resolve(JSON.parse(text));
+        } catch (err) {
+          reject(err);
+        }
+      });
+      answer.on('error', reject);
+    });
+    out.on('error', reject);
+    out.end();
+  });
 }
 
 /** Passes the request to the management API at target and streams its answer back. */

@@ -260,6 +260,7 @@ export class ClusterNode {
   /** The leader's followers for /metrics: replication's view, in sync as etcd's ISR says. */
   private clusterView(replication: ReplicationLeaderHandle): ClusterView {
     return {
+      clusterName: this.cluster.clusterName,
       followers: () => replication.followers().map((f) => ({
         name: this.memberNames.get(f.nodeId) ?? f.nodeId,
         connected: f.connected,
@@ -395,6 +396,8 @@ export class ClusterNode {
         replication_lag_bytes: isLeader ? 0 : f && f.connected ? f.lagBytes : null,
         replication_connected: isLeader || (f?.connected ?? false),
         amqp_address: n.amqp || null,
+        http_address: n.http,
+        replication_address: n.replication || null,
       };
     }).sort((a, b) => a.name.localeCompare(b.name));
   }

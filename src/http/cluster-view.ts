@@ -1,6 +1,8 @@
 // The cluster node as the management layer sees it (set only on a cluster leader's broker).
 /** What the management layer sees of a cluster node (null context field: not clustered). */
 export interface ClusterView {
+  /** The cluster's name (cluster_formation), the default of /api/cluster-name; absent: the node's name. */
+  readonly clusterName?: string;
   /** Followers connected now or in the in-sync replica set. */
   followers(): ClusterFollowerView[];
 }

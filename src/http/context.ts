@@ -83,5 +83,10 @@ export interface ManagementContext {
   readonly cluster: ClusterView | null;
 }
 
-/** RabbitMQ names nodes name@host; Warren is always a single node. */
-export const nodeName = `warren@${hostname()}`;
+/** RabbitMQ names nodes name@host: warren@<hostname>, or a cluster node's own name (setNodeName). */
+export let nodeName = `warren@${hostname()}`;
+
+/** A cluster node's process names its broker after the node (one node per process). */
+export function setNodeName(name: string): void {
+  nodeName = name;
+}

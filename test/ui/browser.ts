@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 export const chromiumPath = process.env.WARREN_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -40,4 +40,11 @@ export async function launchBrowser(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Fills in and submits the UI's login form. */
+export async function logIn(page: Page, user = 'guest', password = 'guest'): Promise<void> {
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', password);
+  await page.click('[data-testid=login-form] button[type=submit]');
 }

@@ -9,7 +9,7 @@ import amqp from 'amqplib';
 import type { Page } from 'playwright-core';
 import type { RunningBroker } from '../../src/index.js';
 import { api, startHttpBroker } from '../http/support.js';
-import { launchBrowser, type Browser } from './browser.js';
+import { launchBrowser, logIn, type Browser } from './browser.js';
 
 /** Polls until check() returns a truthy value (the UI refreshes every second in these tests). */
 async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000): Promise<T> {
@@ -61,11 +61,7 @@ describe('management web UI', { timeout: 120_000 }, () => {
     await broker?.close();
   });
 
-  async function login(user: string, password: string): Promise<void> {
-    await page.fill('input[name=username]', user);
-    await page.fill('input[name=password]', password);
-    await page.click('[data-testid=login-form] button[type=submit]');
-  }
+  const login = (user: string, password: string) => logIn(page, user, password);
 
   test('a wrong password shows an error and stays on the login page', async () => {
     await login('guest', 'not-the-password');
@@ -82,6 +78,10 @@ describe('management web UI', { timeout: 120_000 }, () => {
     await until('the node row', async () => (await text(page, '[data-testid=nodes] tbody')).includes('warren@'));
     const nodes = await text(page, '[data-testid=nodes] tbody');
     assert.match(nodes, /\d+(\.\d)? (MiB|GiB|KiB)/, 'memory in use');
+    // A single node: no cluster columns (role, in sync, lag are for cluster mode).
+    const header = await text(page, '[data-testid=nodes] thead');
+    assert.match(header, /Memory/);
+    assert.doesNotMatch(header, /Role|In sync|Replication lag/);
     const listeners = await text(page, '[data-testid=listeners] tbody');
     assert.match(listeners, new RegExp(`amqp.*${broker.port}`));
     assert.match(listeners, new RegExp(`http.*${broker.httpPort}`));

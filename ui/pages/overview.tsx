@@ -1,7 +1,7 @@
 import { get } from '../api';
 import { Chart } from '../components/chart';
 import { Card, ErrorBox } from '../components/form';
-import { DataTable } from '../components/table';
+import { DataTable, type Column } from '../components/table';
 import { fmtBytes, fmtDuration, fmtNum, fmtRate } from '../format';
 import { chartQuery, lengthSeries, rateSeries, recordHistory } from '../history';
 import { chartRange, usePoll, useSetting } from '../hooks';
@@ -12,7 +12,8 @@ function Gauge(props: { used: number | null; limit?: number | null; format: (n: 
   const { used } = props;
   // An unconstrained process reports 2^64 as its memory limit: no limit worth drawing.
   const limit = props.limit && props.limit < Number.MAX_SAFE_INTEGER ? props.limit : null;
-  if (used === null) return <span class="muted">—</span>;
+  // A cluster follower runs no broker: its figures are unknown.
+  if (used === null || used === undefined) return <span class="muted">—</span>;
   const share = limit ? Math.min(1, used / limit) : null;
   return (
     <div class={`gauge ${props.alarm ? 'alarm' : ''}`}>
@@ -21,6 +22,13 @@ function Gauge(props: { used: number | null; limit?: number | null; format: (n: 
     </div>
   );
 }
+
+/** A cluster member's role, in-sync replica membership and replication lag (bytes it has not acknowledged). */
+const clusterColumns: Column<Node>[] = [
+  { key: 'role', label: 'Role', value: (n) => n.cluster_role, render: (n) => <span class={`pill ${n.cluster_role === 'leader' ? 'ok' : ''}`}>{n.cluster_role}</span> },
+  { key: 'in_sync', label: 'In sync', value: (n) => (n.in_sync ? 1 : 0), render: (n) => <span class={n.in_sync ? '' : 'alarm-text'}>{n.in_sync ? 'yes' : 'no'}</span> },
+  { key: 'lag', label: 'Replication lag', value: (n) => n.replication_lag_bytes, render: (n) => fmtBytes(n.replication_lag_bytes), numeric: true },
+];
 
 export function Overview() {
   const [range] = useSetting(chartRange);
@@ -31,6 +39,8 @@ export function Overview() {
   }, `overview:${range}`);
   const o = data?.overview;
   const totals = o?.object_totals;
+  // Cluster mode: /api/nodes lists every member with its role (docs/cluster.md).
+  const clustered = (data?.nodes ?? []).some((n) => n.cluster_role !== undefined);
   const tiles: [string, number | undefined][] = [
     ['Connections', totals?.connections],
     ['Channels', totals?.channels],
@@ -70,6 +80,7 @@ export function Overview() {
           empty="No nodes"
           columns={[
             { key: 'name', label: 'Name', value: (n) => n.name, render: (n) => <span><span class={`dot ${n.running ? 'ok' : 'bad'}`} />{n.name}</span> },
+            ...(clustered ? clusterColumns : []),
             { key: 'mem', label: 'Memory', value: (n) => n.mem_used, render: (n) => <Gauge used={n.mem_used} limit={n.mem_limit} format={fmtBytes} alarm={n.mem_alarm} /> },
             { key: 'disk', label: 'Disk free', value: (n) => n.disk_free, render: (n) => <span class={n.disk_free_alarm ? 'alarm-text' : ''}>{fmtBytes(n.disk_free)}<span class="muted"> (limit {fmtBytes(n.disk_free_limit)})</span></span> },
             { key: 'fd', label: 'File descriptors', value: (n) => n.fd_used, render: (n) => <Gauge used={n.fd_used} limit={n.fd_total} format={fmtNum} /> },

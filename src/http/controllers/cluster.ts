@@ -4,10 +4,13 @@ import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
 import { bodyObject, requireKeys } from './shared.js';
 
-/** The cluster's name: the global parameter cluster_name, by default the node's name (as RabbitMQ). */
+/**
+ * The cluster's name: the global parameter cluster_name, by default the node's name (as RabbitMQ),
+ * or in cluster mode the name the nodes were configured with.
+ */
 export function clusterName(ctx: ManagementContext): string {
   const set = ctx.broker.parameters.globals.get('cluster_name');
-  return typeof set === 'string' ? set : nodeName;
+  return typeof set === 'string' ? set : ctx.cluster?.clusterName ?? nodeName;
 }
 
 /**
