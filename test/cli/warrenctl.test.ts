@@ -473,13 +473,14 @@ describe('definitions', () => {
 });
 
 describe('node', () => {
-  test('status and cluster_status: rabbitmqctl sections; JSON with the same keys', async () => {
+  test('status: rabbitmqctl sections; JSON with the same keys', async () => {
     const status = await ctl('status');
     assert.equal(status.code, 0);
     for (const heading of ['Runtime', 'Plugins', 'Data directory', 'Alarms', 'Memory', 'File Descriptors', 'Free Disk Space', 'Totals', 'Listeners']) {
-      assert.match(status.stdout, new RegExp(`\\n${heading}\\n\\n`), heading);
+      // Bold, as rabbitmqctl 3.10.8 prints section titles even into a pipe.
+      assert.ok(status.stdout.includes(`\n\x1b[1m${heading}\x1b[0m\n\n`), heading);
     }
-    assert.match(status.stdout, /^Status of node warren@.* \.\.\.\nRuntime\n/);
+    assert.match(status.stdout, /^Status of node warren@.* \.\.\.\n\x1b\[1mRuntime\x1b\[0m\n/);
     assert.match(status.stdout, new RegExp(`Interface: 127\\.0\\.0\\.1, port: ${broker.port}, protocol: amqp, purpose: AMQP 0-9-1`));
     const json = JSON.parse((await ctl('status', '--formatter', 'json')).stdout);
     assert.equal(json.pid, process.pid);
@@ -488,12 +489,6 @@ describe('node', () => {
     assert.ok(json.listeners.some((l: { port: number; protocol: string }) => l.port === broker.httpPort && l.protocol === 'http'));
     assert.ok(json.totals.virtual_host_count >= 1);
 
-    const cluster = await ctl('cluster_status');
-    assert.equal(cluster.code, 0);
-    assert.match(cluster.stdout, /^Cluster status of node warren@.* \.\.\.\nBasics\n\nCluster name: .+\n\nDisk Nodes\n\nwarren@.*\n\nRunning Nodes\n\nwarren@/);
-    const cj = JSON.parse((await ctl('cluster_status', '--formatter', 'json')).stdout);
-    assert.deepEqual(Object.keys(cj).sort(), ['alarms', 'cluster_name', 'disk_nodes', 'feature_flags', 'listeners', 'maintenance_status', 'partitions', 'ram_nodes', 'running_nodes', 'versions']);
-    assert.deepEqual(cj.running_nodes, cj.disk_nodes);
   });
 
   test('listeners and server_version', async () => {

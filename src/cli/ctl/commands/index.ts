@@ -8,7 +8,8 @@ import {
   checkProtocolListener, checkRunning, checkVirtualHosts, ping,
 } from './health.js';
 import { clearUserLimits, clearVhostLimits, listUserLimits, listVhostLimits, setUserLimits, setVhostLimits } from './limits.js';
-import { awaitStartup, clusterStatus, listeners, serverVersion, status, version } from './node.js';
+import { clusterStatus, forgetClusterNode } from './cluster.js';
+import { awaitStartup, listeners, serverVersion, status, version } from './node.js';
 import {
   clearGlobalParameter, clearParameter, listGlobalParameters, listParameters, setClusterName, setGlobalParameter, setParameter,
 } from './parameters.js';
@@ -24,7 +25,7 @@ import { deleteShovel, restartShovel, shovelStatus } from './shovels.js';
 
 const all: Command[] = [
   version,
-  status, clusterStatus, listeners, serverVersion, awaitStartup,
+  status, clusterStatus, forgetClusterNode, listeners, serverVersion, awaitStartup,
   ping, checkRunning, checkPortConnectivity, checkLocalAlarms, checkAlarms, checkVirtualHosts,
   checkIfNodeIsQuorumCritical, checkPortListener, checkProtocolListener,
   listQueues, purgeQueue, deleteQueue,

@@ -58,6 +58,9 @@ export function alarmLine(a: { node: string; resource: string }): string {
   return `${a.resource} alarm on node ${a.node}`;
 }
 
+/** A section title as rabbitmqctl 3.10 prints it in status and cluster_status: bold (ANSI), even into a pipe. */
+export const heading = (title: string) => `\x1b[1m${title}\x1b[0m`;
+
 /** A memory limit the node reports, or null (an unconstrained Node.js process reports 2^64 - 1). */
 const memoryLimit = (v: unknown) => (typeof v === 'number' && v > 0 && v < Number.MAX_SAFE_INTEGER ? v : null);
 
@@ -104,7 +107,7 @@ export const status: Command = {
       totals: { virtual_host_count: vhosts.length, connection_count: overview.object_totals?.connections ?? 0, queue_count: overview.object_totals?.queues ?? 0 },
     };
     const lines = [
-      'Runtime', '',
+      heading('Runtime'), '',
       `OS PID: ${json.pid}`,
       `Uptime (seconds): ${json.uptime}`,
       'Is under maintenance?: false',
@@ -113,86 +116,33 @@ export const status: Command = {
       `Product version: ${json.product_version}`,
       `Node name: ${overview.node}`,
       `Runtime version: ${json.erlang_version}`,
-      '', 'Plugins', '',
+      '', heading('Plugins'), '',
       'Enabled plugins:', '',
       ...(plugins.length ? plugins.map((p) => ` * ${p}`) : ['(none)']),
-      '', 'Data directory', '',
+      '', heading('Data directory'), '',
       `Node data directory: ${json.data_directory ?? '(none: definitions and messages are kept in memory)'}`,
-      '', 'Alarms', '',
+      '', heading('Alarms'), '',
       ...(alarms.length ? alarms.map(alarmLine) : ['(none)']),
-      '', 'Memory', '',
+      '', heading('Memory'), '',
       `Total memory used: ${gb(Number(node.mem_used ?? 0))}`,
       'Calculation strategy: rss',
       ...(json.vm_memory_high_watermark_limit ? [`Memory limit: ${gb(json.vm_memory_high_watermark_limit)}`] : []),
-      '', 'File Descriptors', '',
+      '', heading('File Descriptors'), '',
       `Total: ${node.fd_used ?? 'unknown'}`,
       `Sockets: ${node.sockets_used ?? 'unknown'}`,
-      '', 'Free Disk Space', '',
+      '', heading('Free Disk Space'), '',
       `Low free disk space watermark: ${gb(Number(node.disk_free_limit ?? 0))}`,
       `Free disk space: ${node.disk_free === null || node.disk_free === undefined ? 'unknown' : gb(Number(node.disk_free))}`,
-      '', 'Totals', '',
+      '', heading('Totals'), '',
       `Connection count: ${json.totals.connection_count}`,
       `Queue count: ${json.totals.queue_count}`,
       `Virtual host count: ${json.totals.virtual_host_count}`,
-      '', 'Listeners', '',
+      '', heading('Listeners'), '',
       ...listeners.map(listenerLine),
     ];
     return { type: 'message', text: lines.join('\n'), json };
   },
 };
-
-export const clusterStatus: Command = {
-  name: 'cluster_status',
-  section: 'Cluster',
-  description: 'Displays all the nodes in the cluster grouped by node type, together with the currently running nodes',
-  usage: '[--timeout <timeout>]',
-  banner: (ctx) => `Cluster status of node ${ctx.node} ...`,
-  async run(ctx) {
-    const { overview, nodes } = await thisNode(ctx);
-    const listeners = listenersOf(overview);
-    const names = nodes.map((n) => n.name as string);
-    const running = nodes.filter((n) => n.running !== false).map((n) => n.name as string);
-    const alarms = nodes.flatMap(nodeAlarms);
-    const partitions = Object.fromEntries(nodes.filter((n) => (n.partitions ?? []).length > 0).map((n) => [n.name, n.partitions]));
-    const runtime = overview.erlang_version;
-    const json = {
-      alarms,
-      cluster_name: overview.cluster_name,
-      disk_nodes: nodes.filter((n) => n.type !== 'ram').map((n) => n.name),
-      feature_flags: [] as unknown[],
-      listeners: Object.fromEntries(names.map((n) => [n, listeners.filter((l) => l.node === n)])),
-      maintenance_status: Object.fromEntries(names.map((n) => [n, 'not under maintenance'])),
-      partitions,
-      ram_nodes: nodes.filter((n) => n.type === 'ram').map((n) => n.name),
-      running_nodes: running,
-      versions: Object.fromEntries(names.map((n) => [n, {
-        rabbitmq_name: overview.product_name, rabbitmq_version: overview.rabbitmq_version, product_version: overview.product_version, erlang_version: runtime,
-      }])),
-    };
-    const lines = [
-      'Basics', '', `Cluster name: ${json.cluster_name}`,
-      '', 'Disk Nodes', '', ...json.disk_nodes,
-      ...(json.ram_nodes.length ? ['', 'RAM Nodes', '', ...json.ram_nodes] : []),
-      '', 'Running Nodes', '', ...running,
-      '', 'Versions', '',
-      ...names.map((n) => `${n}: ${overview.product_name} ${overview.product_version} (RabbitMQ ${overview.rabbitmq_version} compatible) on ${runtime}`),
-      '', 'Maintenance status', '', ...names.map((n) => `Node: ${n}, status: not under maintenance`),
-      '', 'Alarms', '', ...(alarms.length ? alarms.map(alarmLine) : ['(none)']),
-      '', 'Network Partitions', '',
-      ...(Object.keys(partitions).length ? Object.entries(partitions).map(([n, p]) => `Node ${n} cannot communicate with ${(p as string[]).join(', ')}`) : ['(none)']),
-      '', 'Listeners', '', ...listeners.map((l) => `Node: ${l.node}, interface: ${l.interface}, port: ${l.port}, protocol: ${l.protocol}, purpose: ${l.purpose}`),
-      '', 'Feature flags', '', '(none)',
-      // Cluster mode: the leader serves, followers replicate (Warren's own section).
-      ...(nodes.some((n) => n.cluster_role) ? ['', 'Replication', '', ...nodes.map(replicationLine)] : []),
-    ];
-    return { type: 'message', text: lines.join('\n'), json };
-  },
-};
-
-function replicationLine(n: any): string {
-  const lag = n.replication_lag_bytes === null || n.replication_lag_bytes === undefined ? 'unknown' : `${n.replication_lag_bytes} bytes`;
-  return `Node: ${n.name}, role: ${n.cluster_role ?? 'unknown'}, in sync: ${n.in_sync ?? 'unknown'}, replication lag: ${lag}`;
-}
 
 export const listeners: Command = {
   name: 'listeners',
