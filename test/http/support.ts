@@ -8,6 +8,8 @@ import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/i
 export const rabbit = JSON.parse(readFileSync(new URL('../../../test/fixtures/http/rabbitmq-3.10.8.json', import.meta.url), 'utf8'));
 /** Answers to the endpoints beyond the basic objects, recorded by scripts/record-http-api-fixtures.mjs. */
 export const rabbitApi = JSON.parse(readFileSync(new URL('../../../test/fixtures/http/rabbitmq-3.10.8-api.json', import.meta.url), 'utf8'));
+/** Answers to the gaps a differential probe found, recorded by scripts/record-http-gap-fixtures.mjs. */
+export const rabbitGaps = JSON.parse(readFileSync(new URL('../../../test/fixtures/http/rabbitmq-3.10.8-gaps.json', import.meta.url), 'utf8'));
 export const rabbitDefinitions = JSON.parse(readFileSync(new URL('../../../test/fixtures/http/rabbitmq-definitions.json', import.meta.url), 'utf8'));
 
 export async function startHttpBroker(options: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
@@ -54,9 +56,12 @@ export function assertSameShape(warren: Record<string, unknown>, rabbitObj: Reco
 
 type Call = (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
 
-/** Makes the request with `call` and asserts RabbitMQ's recorded answer `name` (status and body). */
-export async function sameAsRecorded(call: Call, name: string, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+/**
+ * Makes the request with `call` and asserts RabbitMQ's recorded answer `name` (status and body)
+ * in `fixtures` (rabbitApi unless given).
+ */
+export async function sameAsRecorded(call: Call, name: string, method: string, path: string, body?: unknown, fixtures: Record<string, { status: number; body: unknown }> = rabbitApi): Promise<ApiResponse> {
   const r = await call(method, path, body);
-  assert.deepEqual({ status: r.status, body: r.body }, { status: rabbitApi[name].status, body: rabbitApi[name].body }, `${name}: ${method} ${path}`);
+  assert.deepEqual({ status: r.status, body: r.body }, { status: fixtures[name].status, body: fixtures[name].body }, `${name}: ${method} ${path}`);
   return r;
 }

@@ -24,11 +24,11 @@ export function registerExchanges(router: Router, ctx: ManagementContext): void 
   router.add('PUT', '/api/exchanges/:vhost/:name', 'management', (req) => {
     const v = vhostFor(ctx, req.user, req.params.vhost);
     const b = bodyObject(req.body);
-    if (typeof b.type !== 'string') throw httpErrors.badRequest('[{key_missing,type}]');
     const existed = v.exchanges.has(req.params.name);
-    modelOp(() => v.declareExchange(req.params.name, b.type as string, {
+    // RabbitMQ's defaults for an empty body: a transient direct exchange.
+    modelOp(() => v.declareExchange(req.params.name, b.type === undefined ? 'direct' : String(b.type), {
       passive: false,
-      durable: bool(b.durable, true),
+      durable: bool(b.durable, false),
       autoDelete: bool(b.auto_delete, false),
       internal: bool(b.internal, false),
       arguments: jsonToTable(b.arguments ?? {}),

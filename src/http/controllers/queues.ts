@@ -36,9 +36,10 @@ export function registerQueues(router: Router, ctx: ManagementContext): void {
     const v = vhostFor(ctx, req.user, req.params.vhost);
     const b = bodyObject(req.body);
     const existed = v.queues.has(req.params.name);
+    // RabbitMQ's defaults for an empty body: a transient classic queue.
     modelOp(() => v.declareQueue(req.params.name, {
       passive: false,
-      durable: bool(b.durable, true),
+      durable: bool(b.durable, false),
       exclusive: false,
       autoDelete: bool(b.auto_delete, false),
       arguments: jsonToTable(b.arguments ?? {}),
