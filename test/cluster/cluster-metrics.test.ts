@@ -37,6 +37,7 @@ describe('cluster metrics on /metrics', () => {
     repl.setIsr(['b']);
     const isr = new Set(['b']);
     const view: ClusterView = {
+      clusterName: 'cm-cluster',
       followers: () => repl.followers().map((f) => ({ name: `warren-${f.nodeId}`, connected: f.connected, inSync: isr.has(f.nodeId), lagBytes: f.lagBytes })),
     };
     const broker = await startBroker({ port: 0, host: '127.0.0.1', metricsPort: 0, logLevel: 'error', dataDir, replication: repl.storeTap, clusterView: view });
@@ -55,6 +56,8 @@ describe('cluster metrics on /metrics', () => {
     assert.equal(sampleValue(m, 'warren_replication_lag_bytes', { follower: 'warren-b' }), 0, 'b acknowledged everything before the confirm');
     assert.equal(sampleValue(m, 'warren_replication_follower_connected', { follower: 'warren-b' }), 1);
     assert.equal(sampleValue(m, 'warren_replication_follower_in_sync', { follower: 'warren-b' }), 1);
+    // Every node of a cluster names the same cluster (and permanent id) in rabbitmq_identity_info.
+    assert.equal(m.get('rabbitmq_identity_info')!.samples[0].labels.rabbitmq_cluster, 'cm-cluster');
 
     // b goes away: still listed (it is in the ISR) but disconnected, and no lag is claimed for it.
     await follower.close();

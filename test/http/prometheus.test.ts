@@ -158,6 +158,22 @@ describe('/metrics (aggregated)', () => {
     assert.match(f.get('rabbitmq_identity_info')!.samples[0].labels.rabbitmq_node, /^warren@/);
   });
 
+  test('identity: rabbitmq_cluster follows the cluster name (set_cluster_name), the permanent id does not', LIMIT, async () => {
+    const identity = async () => (await scrape('/metrics')).families.get('rabbitmq_identity_info')!.samples[0].labels;
+    const before = await identity();
+    assert.equal(before.rabbitmq_cluster, before.rabbitmq_node, 'by default the cluster is named after the node, as RabbitMQ');
+    const auth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}`, 'content-type': 'application/json' };
+    const put = (name: string) => fetch(`http://127.0.0.1:${broker.httpPort}/api/cluster-name`, { method: 'PUT', headers: auth, body: JSON.stringify({ name }) });
+    assert.equal((await put('metrics-renamed')).status, 204);
+    try {
+      const after = await identity();
+      assert.equal(after.rabbitmq_cluster, 'metrics-renamed');
+      assert.equal(after.rabbitmq_cluster_permanent_id, before.rabbitmq_cluster_permanent_id);
+    } finally {
+      await put(before.rabbitmq_cluster);
+    }
+  });
+
   test('names, types, help texts and label names are RabbitMQ 3.10.8 ones', LIMIT, async () => {
     compareWithRabbit((await scrape('/metrics')).families, fixture('metrics.txt'), [
       'rabbitmq_queue_messages_ready', 'rabbitmq_queue_messages_unacked', 'rabbitmq_queue_messages', 'rabbitmq_queue_messages_bytes',

@@ -8,6 +8,7 @@ import { nodeName } from '../context.js';
 import { fdLimit, fdUsed } from '../node-resources.js';
 import type { MetricType } from './text-format.js';
 import { labelSet } from './text-format.js';
+import { clusterName } from '../controllers/cluster.js';
 
 export type Sample = readonly [labels: string, value: number];
 
@@ -124,8 +125,12 @@ export const totalsMetrics: NodeFamily = {
   ],
 };
 
-/** RabbitMQ generates a cluster id once; Warren derives a stable one from the node name. */
-const clusterId = `warren-cluster-id-${createHash('sha256').update(nodeName).digest('base64url').slice(0, 22)}`;
+/**
+ * RabbitMQ generates a cluster id once, shared by every node and kept when the cluster is renamed;
+ * Warren derives one from the cluster mode's cluster name (the same on every node), or a single
+ * node's name. Computed at each scrape: a cluster node learns its names after this module loads.
+ */
+const clusterId = (name: string) => `warren-cluster-id-${createHash('sha256').update(name).digest('base64url').slice(0, 22)}`;
 
 /** Always present, also on the detailed endpoint (without the detailed prefix). */
 export const identityMetrics: NodeFamily = {
@@ -140,7 +145,11 @@ export const identityMetrics: NodeFamily = {
     },
     {
       name: 'rabbitmq_identity_info', type: 'untyped', help: 'RabbitMQ node & cluster identity info',
-      samples: () => [[labelSet([['rabbitmq_node', nodeName], ['rabbitmq_cluster', nodeName], ['rabbitmq_cluster_permanent_id', clusterId]]), 1]],
+      samples: (ctx) => {
+        const cluster = clusterName(ctx);
+        const permanent = clusterId(ctx.cluster?.clusterName ?? nodeName);
+        return [[labelSet([['rabbitmq_node', nodeName], ['rabbitmq_cluster', cluster], ['rabbitmq_cluster_permanent_id', permanent]]), 1]];
+      },
     },
   ],
 };
