@@ -157,6 +157,8 @@ export const routeDocs: Record<string, RouteDoc> = {
   'GET /api/connections/:name': { summary: 'One connection' },
   'GET /api/connections/:name/channels': { summary: "A connection's channels" },
   'DELETE /api/connections/:name': { summary: 'Close a connection (320 CONNECTION_FORCED; the X-Reason header becomes the reason)' },
+  'GET /api/connections/username/:user': { summary: "A user's connections (name, vhost, user, node)" },
+  'DELETE /api/connections/username/:user': { summary: "Close all of a user's connections (320 CONNECTION_FORCED; the X-Reason header becomes the reason)" },
   'GET /api/channels': { summary: 'Channels, with prefetch, unacknowledged counts and modes', query: pageQuery },
   'GET /api/channels/:name': { summary: 'One channel' },
   'GET /api/consumers': { summary: 'Consumers of every virtual host the user may see' },

@@ -3,6 +3,7 @@
 // test/fixtures/http/rabbitmq-3.10.8-gaps.json), and the answers compared.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as amqp from 'amqplib';
 import type { RunningBroker } from '../../src/index.js';
 import { api, rabbitGaps, sameAsRecorded, startHttpBroker, type ApiResponse } from './support.js';
 
@@ -42,5 +43,52 @@ describe('defaults of an empty body', () => {
     await same('binding_post_empty', 'POST', `/api/bindings/${v}/e/hg.x/q/hg.q`, {});
     await same('binding_post_no_body', 'POST', `/api/bindings/${v}/e/hg.x/e/hg.x2`);
     await same('bindings_after_post_empty', 'GET', `/api/exchanges/${v}/hg.x/bindings/source`);
+  });
+});
+
+describe('connections of one user', () => {
+  const user = 'hg.user';
+  const connect = async () => {
+    const c = await amqp.connect(`amqp://${encodeURIComponent(user)}:pw@127.0.0.1:${broker.port}/${v}`);
+    c.on('error', () => {});
+    return { c, closed: new Promise<string | null>((resolve) => c.on('close', (e?: Error) => resolve(e?.message ?? null))) };
+  };
+  /** Connection names hold client ports and the node is RabbitMQ's own: compared as recorded. */
+  const asRecorded = (body: { name: unknown; node: unknown }[], node: string) => body.map((c) => {
+    assert.equal(c.node, node);
+    return { ...c, name: typeof c.name, node: rabbitGaps.connections_username.body[0].node };
+  });
+
+  test('GET lists them (name, vhost, user, node); DELETE closes them all with RabbitMQ\'s reason', async () => {
+    await call('PUT', `/api/users/${user}`, { password: 'pw', tags: 'management' });
+    await call('PUT', `/api/permissions/${v}/${user}`, { configure: '.*', write: '.*', read: '.*' });
+    const node = (await call('GET', '/api/nodes')).body[0].name;
+    const conns = [await connect(), await connect()];
+    const listed = await call('GET', `/api/connections/username/${user}`);
+    assert.deepEqual({ status: listed.status, body: asRecorded(listed.body, node) }, rabbitGaps.connections_username);
+    await same('connections_username_none', 'GET', '/api/connections/username/hg.nobody');
+    await same('connections_username_delete', 'DELETE', `/api/connections/username/${user}`);
+    assert.deepEqual(await Promise.all(conns.map((x) => x.closed)), rabbitGaps.connections_username_close_reasons);
+    await same('connections_username_after_delete', 'GET', `/api/connections/username/${user}`);
+    await same('connections_username_delete_none', 'DELETE', '/api/connections/username/hg.nobody');
+  });
+
+  test('DELETE with X-Reason closes with that reason', async () => {
+    const { closed } = await connect();
+    const r = await call('DELETE', `/api/connections/username/${user}`, undefined, { 'x-reason': 'hg maintenance' });
+    assert.equal(r.status, rabbitGaps.connections_username_delete_x_reason.status);
+    assert.equal(await closed, rabbitGaps.connections_username_x_reason_close_reason);
+  });
+
+  test('a management user sees and closes only its own connections', async () => {
+    await call('PUT', '/api/users/hg.other', { password: 'pw', tags: 'management' });
+    const { c, closed } = await connect();
+    const other = api(broker, 'hg.other', 'pw');
+    assert.deepEqual((await other('GET', `/api/connections/username/${user}`)).body, []);
+    assert.equal((await other('DELETE', `/api/connections/username/${user}`)).status, 204);
+    assert.equal((await api(broker, user, 'pw')('GET', `/api/connections/username/${user}`)).body.length, 1);
+    await call('DELETE', `/api/connections/username/${user}`);
+    await closed;
+    await c.close().catch(() => {});
   });
 });

@@ -1,4 +1,5 @@
 import type { ManagementContext } from '../context.js';
+import { nodeName } from '../context.js';
 import { canSeeVhost, isAdministrator } from '../auth.js';
 import { httpErrors } from '../errors.js';
 import type { Request, Router } from '../router.js';
@@ -31,12 +32,24 @@ export function registerConnections(router: Router, ctx: ManagementContext): voi
     const c = connection(req);
     return { status: 200, body: [...c.channels.values()].map((ch) => channelOut(req, c, ch)) };
   });
-  /** Closes the connection with 320 CONNECTION_FORCED; the X-Reason header becomes the reply text. */
-  router.add('DELETE', '/api/connections/:name', 'management', (req) => {
-    const c = connection(req);
+  /** Closes with 320 CONNECTION_FORCED; the X-Reason header becomes the reply text. */
+  const forceClose = (req: Request, c: ConnectionView) => {
     const reason = req.headers['x-reason'];
     const text = typeof reason === 'string' && reason !== '' ? reason : 'Closed via management plugin';
     c.close(320, `CONNECTION_FORCED - ${text}`);
+  };
+  router.add('DELETE', '/api/connections/:name', 'management', (req) => {
+    forceClose(req, connection(req));
+    return { status: 204 };
+  });
+  // A user's connections, as RabbitMQ lists its tracked connections (name, vhost, user, node):
+  // one being closed is no longer tracked.
+  const ofUser = (req: Request) => visible(req).filter((c) => c.user?.name === req.params.user && c.state !== 'closing' && c.state !== 'closed');
+  router.add('GET', '/api/connections/username/:user', 'management', (req) => ({
+    status: 200, body: ofUser(req).map((c) => ({ name: c.name, vhost: c.vhost?.name ?? null, user: req.params.user, node: nodeName })),
+  }));
+  router.add('DELETE', '/api/connections/username/:user', 'management', (req) => {
+    for (const c of ofUser(req)) forceClose(req, c);
     return { status: 204 };
   });
 
