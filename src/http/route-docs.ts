@@ -54,6 +54,8 @@ export const routeDocs: Record<string, RouteDoc> = {
   'GET /api/nodes/:node': { summary: 'One node', query: { memory: 'true: add the memory breakdown (as /api/nodes/{node}/memory)' } },
   'GET /api/nodes/:node/memory': { summary: "RabbitMQ's memory breakdown filled from process.memoryUsage(): JS heap in other_proc, Buffers in binary, unused heap in allocated_unused, the rest of the RSS in reserved_unallocated; categories V8 cannot tell apart are 0" },
   'GET /api/feature-flags': { summary: "RabbitMQ 3.10.8's feature flags, all enabled" },
+  'DELETE /api/reset': { summary: 'Reset the management statistics: message_stats count from zero again and rate histories are dropped (/metrics is not affected)' },
+  'DELETE /api/reset/:node': { summary: 'Reset the management statistics of one node (Warren: this node; 404 for another)' },
   'POST /api/rebalance/queues': { summary: 'Rebalance queue leaders: nothing to do (one node serves every queue); 204' },
   'GET /api/auth/attempts/:node': { summary: 'Login attempts per protocol (amqp091, http): attempts, failed, succeeded' },
   'GET /api/auth/attempts/:node/source': { summary: 'Login attempts per source: always empty (sources are not tracked, as RabbitMQ by default)' },

@@ -92,3 +92,39 @@ describe('connections of one user', () => {
     await c.close().catch(() => {});
   });
 });
+
+describe('statistics reset', () => {
+  /** Publishes over AMQP with confirms, so that the counts are in when it returns. */
+  const publish = async (n: number) => {
+    const c = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.port}/${v}`);
+    const ch = await c.createConfirmChannel();
+    for (let i = 0; i < n; i++) ch.sendToQueue('hg.q', Buffer.from('x'));
+    await ch.waitForConfirms();
+    await c.close();
+  };
+  const queueStats = async () => (await call('GET', `/api/queues/${v}/hg.q?columns=messages,message_stats.publish`)).body;
+
+  test('DELETE /api/reset: message_stats count from zero again; the messages stay', async () => {
+    await call('PUT', `/api/queues/${v}/hg.q`, {});
+    await call('DELETE', `/api/queues/${v}/hg.q/contents`);
+    const before = (await queueStats()).message_stats?.publish ?? 0;
+    await publish(3);
+    assert.equal((await queueStats()).message_stats.publish, before + 3);
+    const vhostBefore = (await call('GET', `/api/vhosts/${v}?columns=message_stats.publish`)).body.message_stats.publish;
+    assert.ok(vhostBefore >= 3);
+    await same('reset', 'DELETE', '/api/reset');
+    await same('queue_stats_after_reset', 'GET', `/api/queues/${v}/hg.q?columns=messages,message_stats.publish`);
+    assert.deepEqual((await call('GET', `/api/vhosts/${v}?columns=message_stats`)).body, {});
+    assert.equal((await call('GET', '/api/overview')).body.message_stats.publish, 0);
+    await publish(2);
+    assert.deepEqual(await queueStats(), { messages: 5, message_stats: { publish: 2 } });
+    assert.equal((await call('GET', `/api/vhosts/${v}?columns=message_stats.publish`)).body.message_stats.publish, 2);
+  });
+
+  test('DELETE /api/reset/{node}: this node 204, another 404', async () => {
+    const node = (await call('GET', '/api/nodes')).body[0].name;
+    const r = await call('DELETE', `/api/reset/${node}`);
+    assert.deepEqual({ status: r.status, body: r.body }, rabbitGaps.reset_node);
+    await same('reset_missing_node', 'DELETE', '/api/reset/nobody@nowhere');
+  });
+});

@@ -50,11 +50,13 @@ export class StatsSampler {
   private readonly longCapacity: number;
   private readonly shortCapacity: number;
   private timer: NodeJS.Timeout | null = null;
-  private readonly queues = new WeakMap<Queue, Ring>();
-  private readonly exchanges = new WeakMap<Exchange, Ring>();
-  private readonly vhosts = new WeakMap<VHost, Ring>();
-  private readonly channels = new WeakMap<ChannelView, Ring>();
-  private readonly connections = new WeakMap<ConnectionView, Ring>();
+  private queues = new WeakMap<Queue, Ring>();
+  private exchanges = new WeakMap<Exchange, Ring>();
+  private vhosts = new WeakMap<VHost, Ring>();
+  private channels = new WeakMap<ChannelView, Ring>();
+  private connections = new WeakMap<ConnectionView, Ring>();
+  /** Counters as they were at the last reset, by counted object (see since()). */
+  private baselines = new WeakMap<object, Record<string, number>>();
   readonly churn: Ring;
 
   constructor(private readonly ctx: Omit<ManagementContext, 'stats'>, readonly intervalMs: number) {
@@ -92,7 +94,7 @@ export class StatsSampler {
         // what a missing ring reads as. Thousands of idle queues would otherwise hold 1.5 KB each.
         let r = this.queues.get(q);
         if (r === undefined) {
-          if (q.messageCount === 0 && q.unackedCount === 0 && allZero(q.stats)) continue;
+          if (q.messageCount === 0 && q.unackedCount === 0 && allZero(this.since(q, q.stats))) continue;
           // The previous sample was all zeros too: start the ring there so the first rate is right.
           this.queues.set(q, (r = new Ring(this.shortCapacity, queueLayout.length, Math.max(0, t - 1))));
         }
@@ -100,18 +102,19 @@ export class StatsSampler {
         r.values[base] = q.messageCount + q.unackedCount;
         r.values[base + 1] = q.messageCount;
         r.values[base + 2] = q.unackedCount;
-        writeCounters(r.values, base + 3, q.stats);
+        writeCounters(r.values, base + 3, this.since(q, q.stats));
       }
       for (const e of v.exchanges.values()) {
-        if (e.stats.publishIn === 0 && !this.exchanges.has(e)) continue; // no traffic yet: nothing to chart
-        this.write(this.ring(this.exchanges, e, this.shortCapacity, exchangeLayout.length), t, [e.stats.publishIn, e.stats.publishOut]);
+        const s = this.since(e, e.stats);
+        if (s.publishIn === 0 && !this.exchanges.has(e)) continue; // no traffic yet: nothing to chart
+        this.write(this.ring(this.exchanges, e, this.shortCapacity, exchangeLayout.length), t, [s.publishIn, s.publishOut]);
       }
       const r = this.ring(this.vhosts, v, this.longCapacity, vhostLayout.length);
       const base = (t % r.capacity) * r.width;
       r.values[base] = ready + unacked;
       r.values[base + 1] = ready;
       r.values[base + 2] = unacked;
-      writeCounters(r.values, base + 3, v.stats);
+      writeCounters(r.values, base + 3, this.since(v, v.stats));
       const traffic = this.vhostTraffic(v);
       r.values[base + 3 + COUNTERS.length] = traffic.recvOct;
       r.values[base + 4 + COUNTERS.length] = traffic.sendOct;
@@ -121,9 +124,38 @@ export class StatsSampler {
       this.write(this.ring(this.connections, conn, this.shortCapacity, connectionLayout.length), t, [conn.socket.bytesRead, conn.socket.bytesWritten]);
       for (const ch of conn.channels.values()) {
         const r = this.ring(this.channels, ch, this.shortCapacity, channelLayout.length);
-        writeCounters(r.values, (t % r.capacity) * r.width, ch.stats.totals());
+        writeCounters(r.values, (t % r.capacity) * r.width, this.since(ch, ch.stats.totals()));
       }
     }
+  }
+
+  /**
+   * DELETE /api/reset: the management statistics start again from zero, as RabbitMQ's reset of
+   * its management database: message_stats count from now and the rate histories are dropped.
+   * The objects' own counters (which /metrics reports, as RabbitMQ's core metrics) are untouched.
+   */
+  reset(): void {
+    this.baselines = new WeakMap();
+    for (const v of this.ctx.broker.vhosts.values()) {
+      this.baselines.set(v, { ...v.stats });
+      for (const q of v.queues.values()) this.baselines.set(q, { ...q.stats });
+      for (const e of v.exchanges.values()) this.baselines.set(e, { ...e.stats });
+    }
+    for (const c of this.ctx.connections) for (const ch of c.channels.values()) this.baselines.set(ch, { ...ch.stats.totals() });
+    this.queues = new WeakMap();
+    this.exchanges = new WeakMap();
+    this.vhosts = new WeakMap();
+    this.channels = new WeakMap();
+    this.connections = new WeakMap();
+  }
+
+  /** `owner`'s `counters` counted from the last reset (the counters themselves if never reset). */
+  since<T extends object>(owner: object, counters: T): T {
+    const base = this.baselines.get(owner);
+    if (base === undefined) return counters;
+    const out = Object.create(Object.getPrototypeOf(counters)) as Record<string, unknown>;
+    for (const [k, value] of Object.entries(counters)) out[k] = typeof value === 'number' ? value - (base[k] ?? 0) : value;
+    return out as T;
   }
 
   /** Bytes from and to a vhost's connections, the closed ones included. */

@@ -88,12 +88,12 @@ function lengthDetails(view: StatsView, rings: readonly (Ring | undefined)[]) {
 
 export function queueStats(view: StatsView, q: Queue) {
   const ring = [view.sampler.queueRing(q)];
-  const stats = messageStats(view, q.stats, ring, LENGTHS.length, [['publish'], consuming]);
+  const stats = messageStats(view, view.sampler.since(q, q.stats), ring, LENGTHS.length, [['publish'], consuming]);
   return { ...(stats ? { message_stats: stats } : {}), ...lengthDetails(view, ring) };
 }
 
 export function exchangeStats(view: StatsView, e: Exchange) {
-  const s = e.stats;
+  const s = view.sampler.since(e, e.stats);
   if (s.publishIn === 0 && s.publishOut === 0) return {};
   const ring = [view.sampler.exchangeRing(e)];
   return {
@@ -111,7 +111,7 @@ const vhostOctets = LENGTHS.length + COUNTERS.length;
 
 export function vhostStats(view: StatsView, v: VHost) {
   const ring = [view.sampler.vhostRing(v)];
-  const stats = messageStats(view, v.stats, ring, vhostCounters, [publishing, consuming]);
+  const stats = messageStats(view, view.sampler.since(v, v.stats), ring, vhostCounters, [publishing, consuming]);
   const traffic = view.sampler.vhostTraffic(v);
   return {
     ...(stats ? { message_stats: stats } : {}),
@@ -129,7 +129,7 @@ export function overviewStats(view: StatsView, vhosts: readonly VHost[], counter
   let ready = 0;
   let unacked = 0;
   for (const v of vhosts) {
-    sum.add(v.stats);
+    sum.add(view.sampler.since(v, v.stats));
     for (const q of v.queues.values()) {
       ready += q.messageCount;
       unacked += q.unackedCount;
@@ -160,7 +160,7 @@ export function overviewStats(view: StatsView, vhosts: readonly VHost[], counter
 }
 
 export function channelStats(view: StatsView, ch: ChannelView) {
-  const stats = messageStats(view, ch.stats.totals(), [view.sampler.channelRing(ch)], 0, [publishing, consuming]);
+  const stats = messageStats(view, view.sampler.since(ch, ch.stats.totals()), [view.sampler.channelRing(ch)], 0, [publishing, consuming]);
   return stats ? { message_stats: stats } : {};
 }
 
