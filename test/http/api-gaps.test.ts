@@ -128,3 +128,61 @@ describe('statistics reset', () => {
     await same('reset_missing_node', 'DELETE', '/api/reset/nobody@nowhere');
   });
 });
+
+describe('feature flags, memory and deprecated endpoints', () => {
+  let node: string;
+  before(async () => {
+    node = (await call('GET', '/api/nodes')).body[0].name;
+  });
+
+  test('PUT /api/feature-flags/{name}/enable: 204 for a known flag, 400 unsupported for an unknown name', async () => {
+    await same('feature_flag_enable', 'PUT', '/api/feature-flags/quorum_queue/enable');
+    await same('feature_flag_enable_body', 'PUT', '/api/feature-flags/quorum_queue/enable', {});
+    await same('feature_flag_enable_unknown', 'PUT', '/api/feature-flags/hg_no_such_flag/enable');
+    await call('PUT', '/api/users/hg.other', { password: 'pw', tags: 'management' });
+    assert.equal((await api(broker, 'hg.other', 'pw')('PUT', '/api/feature-flags/quorum_queue/enable')).status, 401, 'administrators only');
+  });
+
+  test('GET /api/nodes/{node}/memory/relative: the categories of /memory in whole percent, total 100', async () => {
+    const r = await call('GET', `/api/nodes/${node}/memory/relative`);
+    const recorded = rabbitGaps.memory_relative;
+    assert.equal(r.status, recorded.status);
+    assert.deepEqual(Object.keys(r.body.memory), Object.keys(recorded.body.memory));
+    assert.equal(r.body.memory.total, 100);
+    const absolute = (await call('GET', `/api/nodes/${node}/memory`)).body.memory;
+    for (const [k, percent] of Object.entries(r.body.memory)) {
+      assert.ok(Number.isInteger(percent) && (percent as number) >= 0 && (percent as number) <= 100, `${k}: ${percent}`);
+      if (k !== 'total' && absolute[k] === 0) assert.equal(percent, 0, k);
+      if (absolute[k] > 0) assert.ok((percent as number) >= 1, `${k} is not 0 bytes, so at least 1%`);
+    }
+    // The breakdown adds up to the resident set size: the rounded percentages to about 100.
+    const sum = Object.entries(r.body.memory).filter(([k]) => k !== 'total').reduce((s, [, p]) => s + (p as number), 0);
+    assert.ok(sum >= 95 && sum <= 100 + Object.keys(r.body.memory).length, `sum ${sum}`);
+    await same('memory_relative_missing_node', 'GET', '/api/nodes/nobody@nowhere/memory/relative');
+  });
+
+  test('GET /api/nodes/{node}/memory/ets: tables and their total (Warren has none)', async () => {
+    const r = await call('GET', `/api/nodes/${node}/memory/ets`);
+    const t = r.body.ets_tables_memory;
+    const sum = Object.entries(t).filter(([k]) => k !== 'total').reduce((s, [, n]) => s + (n as number), 0);
+    assert.deepEqual({ status: r.status, body: { ets_tables_memory: { total: typeof t.total, tables_add_up_to_total: sum === t.total } } }, rabbitGaps.memory_ets);
+    assert.equal(t.total, (await call('GET', `/api/nodes/${node}/memory`)).body.memory.other_ets);
+    await same('memory_ets_missing_node', 'GET', '/api/nodes/nobody@nowhere/memory/ets');
+  });
+
+  test('GET /api/healthchecks/node[/{node}]: ok; another node 404', async () => {
+    await same('healthchecks_node', 'GET', '/api/healthchecks/node');
+    const r = await call('GET', `/api/healthchecks/node/${node}`);
+    assert.deepEqual({ status: r.status, body: r.body }, rabbitGaps.healthchecks_node_named);
+    await same('healthchecks_node_missing', 'GET', '/api/healthchecks/node/nobody@nowhere');
+  });
+
+  test('GET /api/all-configuration is /api/definitions; POST imports as /api/definitions does', async () => {
+    const all = await call('GET', '/api/all-configuration');
+    const defs = await call('GET', '/api/definitions');
+    const recorded = rabbitGaps.all_configuration;
+    assert.deepEqual({ status: all.status, keys: Object.keys(all.body), same_as_definitions: JSON.stringify(all.body) === JSON.stringify(defs.body) }, recorded);
+    assert.equal((await call('POST', '/api/all-configuration', { queues: [{ name: 'hg.imported', vhost: vh, durable: true, auto_delete: false, arguments: {} }] })).status, 204);
+    assert.equal((await call('GET', `/api/queues/${v}/hg.imported`)).body.durable, true);
+  });
+});

@@ -3,7 +3,7 @@ import { builtinExchange as builtin, DefinitionsError, importDefinitions } from 
 import { tableToJson } from '../../store/json-table.js';
 import type { ManagementContext } from '../context.js';
 import { httpErrors } from '../errors.js';
-import type { Router } from '../router.js';
+import type { Request, Router } from '../router.js';
 import { userJson } from './users.js';
 import { topicPermissionsJson } from './topic-permissions.js';
 import { bodyObject, modelOp } from './shared.js';
@@ -43,7 +43,7 @@ function vhostObjects(v: VHost, withVhost: boolean) {
 
 /** GET/POST /api/definitions[/{vhost}]: RabbitMQ's definitions export format, both ways. */
 export function registerDefinitions(router: Router, ctx: ManagementContext): void {
-  router.add('GET', '/api/definitions', 'administrator', () => {
+  const exportAll = () => {
     const queues = [], exchanges = [], bindings = [];
     for (const v of ctx.broker.vhosts.values()) {
       const o = vhostObjects(v, true);
@@ -72,7 +72,16 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
         bindings,
       },
     };
-  });
+  };
+  const importAll = (req: Request) => {
+    httpImport(() => importDefinitions(ctx, bodyObject(req.body), undefined));
+    return { status: 204 };
+  };
+  // /api/all-configuration: RabbitMQ's deprecated name for the same export and import.
+  for (const path of ['/api/definitions', '/api/all-configuration']) {
+    router.add('GET', path, 'administrator', exportAll);
+    router.add('POST', path, 'administrator', importAll);
+  }
   router.add('GET', '/api/definitions/:vhost', 'administrator', (req) => {
     const v = ctx.broker.vhost(req.params.vhost);
     if (!v) throw httpErrors.notFound();
@@ -85,10 +94,6 @@ export function registerDefinitions(router: Router, ctx: ManagementContext): voi
         ...vhostObjects(v, false),
       },
     };
-  });
-  router.add('POST', '/api/definitions', 'administrator', (req) => {
-    httpImport(() => importDefinitions(ctx, bodyObject(req.body), undefined));
-    return { status: 204 };
   });
   router.add('POST', '/api/definitions/:vhost', 'administrator', (req) => {
     if (!ctx.broker.vhosts.has(req.params.vhost)) throw httpErrors.notFound();

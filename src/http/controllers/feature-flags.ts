@@ -1,4 +1,5 @@
 import type { ManagementContext } from '../context.js';
+import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
 
 /**
@@ -24,4 +25,9 @@ export const featureFlags = () =>
 
 export function registerFeatureFlags(router: Router, _ctx: ManagementContext): void {
   router.add('GET', '/api/feature-flags', 'administrator', () => ({ status: 200, body: featureFlags() }));
+  // Enabling a flag that is already on succeeds; RabbitMQ refuses a name it does not know.
+  router.add('PUT', '/api/feature-flags/:name/enable', 'administrator', (req) => {
+    if (!flags.some(([name]) => name === req.params.name)) throw httpErrors.badRequest('unsupported');
+    return { status: 204 };
+  });
 }

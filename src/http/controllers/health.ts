@@ -1,6 +1,7 @@
 import { Message } from '../../broker/message.js';
 import type { ManagementContext } from '../context.js';
 import { nodeName } from '../context.js';
+import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
 import { vhostFor } from './shared.js';
 
@@ -26,6 +27,13 @@ export function registerHealth(router: Router, ctx: ManagementContext): void {
   };
   router.add('GET', '/api/health/checks/alarms', 'management', alarms('in the cluster'));
   router.add('GET', '/api/health/checks/local-alarms', 'management', alarms('on the node'));
+
+  // The node health check deprecated in RabbitMQ 3.10 (it still answers ok); 404 for another node.
+  router.add('GET', '/api/healthchecks/node', 'management', () => ({ status: 200, body: { status: 'ok' } }));
+  router.add('GET', '/api/healthchecks/node/:node', 'management', (req) => {
+    if (req.params.node !== nodeName) throw httpErrors.notFound();
+    return { status: 200, body: { status: 'ok' } };
+  });
 
   /** As RabbitMQ: declare 'aliveness-test', publish a message to it and get it back. */
   router.add('GET', '/api/aliveness-test/:vhost', 'management', (req) => {

@@ -54,9 +54,29 @@ export function memoryBreakdown() {
   };
 }
 
+/**
+ * The breakdown in whole percent of total.rss (the strategy), as RabbitMQ's /memory/relative:
+ * total 100 first, no strategy; a category that rounds to 0 but is not 0 shows as 1.
+ */
+export function relativeMemory(m: ReturnType<typeof memoryBreakdown>): Record<string, number> {
+  const out: Record<string, number> = { total: 100 };
+  for (const [k, bytes] of Object.entries(m)) {
+    if (typeof bytes !== 'number') continue;
+    const percent = Math.round((bytes / m.total.rss) * 100);
+    out[k] = percent === 0 && bytes !== 0 ? 1 : percent;
+  }
+  return out;
+}
+
 export function registerNodeMemory(router: Router, _ctx: ManagementContext): void {
-  router.add('GET', '/api/nodes/:node/memory', 'management', (req) => {
-    if (req.params.node !== nodeName) throw httpErrors.notFound();
-    return { status: 200, body: { memory: memoryBreakdown() } };
-  });
+  const route = (suffix: string, body: () => unknown) =>
+    router.add('GET', `/api/nodes/:node/memory${suffix}`, 'management', (req) => {
+      if (req.params.node !== nodeName) throw httpErrors.notFound();
+      return { status: 200, body: body() };
+    });
+  route('', () => ({ memory: memoryBreakdown() }));
+  route('/relative', () => ({ memory: relativeMemory(memoryBreakdown()) }));
+  // RabbitMQ's memory per ETS table (name: bytes, and their total). Warren has no ETS tables
+  // (other_ets and quorum_ets are 0 in the breakdown), so the list holds the total alone.
+  route('/ets', () => ({ ets_tables_memory: { total: 0 } }));
 }
