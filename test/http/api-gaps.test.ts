@@ -186,3 +186,24 @@ describe('feature flags, memory and deprecated endpoints', () => {
     assert.equal((await call('GET', `/api/queues/${v}/hg.imported`)).body.durable, true);
   });
 });
+
+describe('missing queues and exchanges', () => {
+  test('POST .../get and .../actions check the body before the queue: 400 key_missing, then 404', async () => {
+    await same('get_missing_queue_empty_body', 'POST', `/api/queues/${v}/hg.nope/get`, {});
+    await same('get_missing_queue_partial_body', 'POST', `/api/queues/${v}/hg.nope/get`, { count: 1 });
+    await same('get_missing_queue_no_body', 'POST', `/api/queues/${v}/hg.nope/get`);
+    await same('get_missing_queue_full_body', 'POST', `/api/queues/${v}/hg.nope/get`, { count: 1, ackmode: 'ack_requeue_true', encoding: 'auto' });
+    await same('actions_missing_queue_empty_body', 'POST', `/api/queues/${v}/hg.nope/actions`, {});
+    // RabbitMQ 3.10.8 crashes (500) on a valid action for a missing queue; Warren says 404.
+    assert.equal(rabbitGaps.actions_missing_queue_sync.status, 500);
+    assert.equal((await call('POST', `/api/queues/${v}/hg.nope/actions`, { action: 'sync' })).status, 404);
+  });
+
+  test('GET bindings of a missing queue: its implicit default binding; of a missing exchange: []', async () => {
+    await same('queue_bindings_missing_queue', 'GET', `/api/queues/${v}/hg.nope/bindings`);
+    await same('queue_bindings_missing_vhost', 'GET', '/api/queues/hg.novhost/hg.nope/bindings');
+    await same('exchange_bindings_source_missing', 'GET', `/api/exchanges/${v}/hg.nope/bindings/source`);
+    await same('exchange_bindings_destination_missing', 'GET', `/api/exchanges/${v}/hg.nope/bindings/destination`);
+    await same('exchange_bindings_source_missing_vhost', 'GET', '/api/exchanges/hg.novhost/hg.nope/bindings/source');
+  });
+});

@@ -4,7 +4,7 @@ import { httpErrors } from '../errors.js';
 import type { Request, Router } from '../router.js';
 import { page } from '../pagination.js';
 import { bindingJson, exchangeJson } from './present.js';
-import { bodyObject, bool, byName, modelOp, vhostFor, vhostsFor } from './shared.js';
+import { bodyObject, bool, byName, modelOp, vhostFor, vhostOrNull, vhostsFor } from './shared.js';
 import { exchangeStats, statsView } from '../stats/stats-json.js';
 
 /** /api/exchanges: list, show, declare (PUT), delete; the default exchange is shown as ''. */
@@ -41,15 +41,14 @@ export function registerExchanges(router: Router, ctx: ManagementContext): void 
     modelOp(() => v.deleteExchange(req.params.name, req.query.get('if-unused') === 'true'));
     return { status: 204 };
   });
-  // Bindings with this exchange as source / destination.
+  // Bindings with this exchange as source / destination; none (as RabbitMQ) when it does not exist.
+  const exchangeOrNull = (req: Request) => vhostOrNull(ctx, req.user, req.params.vhost)?.exchanges.get(req.params.name);
   router.add('GET', '/api/exchanges/:vhost/:name/bindings/source', 'management', (req) => {
-    const e = vhostFor(ctx, req.user, req.params.vhost).exchanges.get(req.params.name);
-    if (!e) throw httpErrors.notFound();
-    return { status: 200, body: [...e.bindings.values()].map(bindingJson) };
+    const e = exchangeOrNull(req);
+    return { status: 200, body: e ? [...e.bindings.values()].map(bindingJson) : [] };
   });
   router.add('GET', '/api/exchanges/:vhost/:name/bindings/destination', 'management', (req) => {
-    const e = vhostFor(ctx, req.user, req.params.vhost).exchanges.get(req.params.name);
-    if (!e) throw httpErrors.notFound();
-    return { status: 200, body: [...e.incoming].map(bindingJson) };
+    const e = exchangeOrNull(req);
+    return { status: 200, body: e ? [...e.incoming].map(bindingJson) : [] };
   });
 }

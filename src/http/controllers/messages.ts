@@ -64,10 +64,11 @@ export function registerMessages(router: Router, ctx: ManagementContext): void {
     return { v, q };
   };
 
+  // As RabbitMQ, the body's keys are checked before the queue (400 before 404).
   router.add('POST', '/api/queues/:vhost/:name/get', 'management', (req) => {
-    const { v, q } = queueOf(req);
     const b = bodyObject(req.body);
-    requireKeys(b, ['count', 'ackmode', 'encoding']);
+    requireKeys(b, ['ackmode', 'count', 'encoding']); // in RabbitMQ's order
+    const { v, q } = queueOf(req);
     if (b.encoding !== 'auto' && b.encoding !== 'base64') throw httpErrors.badRequest('Unsupported encoding. Please use auto or base64.');
     const ackmode = String(b.ackmode);
     if (!ackModes.has(ackmode)) throw httpErrors.badRequest(`Unsupported ackmode. Please use ${[...ackModes].join(', ')}.`);
@@ -103,9 +104,9 @@ export function registerMessages(router: Router, ctx: ManagementContext): void {
   });
 
   router.add('POST', '/api/queues/:vhost/:name/actions', 'management', (req) => {
-    queueOf(req);
     const b = bodyObject(req.body);
     requireKeys(b, ['action']);
+    queueOf(req);
     if (b.action !== 'sync' && b.action !== 'cancel_sync') throw httpErrors.badRequest(['unknown', String(b.action)]);
     return { status: 204 };
   });

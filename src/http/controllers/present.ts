@@ -78,7 +78,8 @@ export function bindingJson(b: Binding) {
 }
 
 /** The implicit binding of every queue to the default exchange, which RabbitMQ lists first. */
-export function defaultBindingJson(q: Queue) {
+/** The default exchange's implicit binding to a queue (named by RabbitMQ even for a queue that does not exist). */
+export function defaultBindingJson(q: Pick<Queue, 'vhost' | 'name'>) {
   return {
     source: '', vhost: q.vhost, destination: q.name, destination_type: 'queue' as const, routing_key: q.name, arguments: {} as Record<string, unknown>, properties_key: propertiesKey({ routingKey: q.name, key: q.name, arguments: {} }),
   };

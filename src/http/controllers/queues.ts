@@ -4,7 +4,7 @@ import { httpErrors } from '../errors.js';
 import type { Request, Router } from '../router.js';
 import { page } from '../pagination.js';
 import { bindingJson, consumerJson, defaultBindingJson, queueJson } from './present.js';
-import { bodyObject, bool, byName, modelOp, vhostFor, vhostsFor } from './shared.js';
+import { bodyObject, bool, byName, modelOp, vhostFor, vhostOrNull, vhostsFor } from './shared.js';
 import { queueStats, statsView } from '../stats/stats-json.js';
 
 /** /api/queues: list, show (with consumer_details), declare (PUT), delete, purge. */
@@ -57,8 +57,11 @@ export function registerQueues(router: Router, ctx: ManagementContext): void {
     find(req.user, req.params.vhost, req.params.name).q.purge();
     return { status: 204 };
   });
+  // As RabbitMQ: a missing queue still has its implicit default binding listed; a missing vhost, none.
   router.add('GET', '/api/queues/:vhost/:name/bindings', 'management', (req) => {
-    const { q } = find(req.user, req.params.vhost, req.params.name);
-    return { status: 200, body: [defaultBindingJson(q), ...[...q.bindings].map(bindingJson)] };
+    const v = vhostOrNull(ctx, req.user, req.params.vhost);
+    if (v === null) return { status: 200, body: [] };
+    const q = v.queues.get(req.params.name);
+    return { status: 200, body: [defaultBindingJson({ vhost: v.name, name: req.params.name }), ...[...(q?.bindings ?? [])].map(bindingJson)] };
   });
 }

@@ -14,6 +14,11 @@ export function vhostFor(ctx: ManagementContext, user: User, name: string): VHos
   return v;
 }
 
+/** As vhostFor, but null for a vhost that does not exist (listings RabbitMQ answers with []). */
+export function vhostOrNull(ctx: ManagementContext, user: User, name: string): VHost | null {
+  return ctx.broker.vhost(name) ? vhostFor(ctx, user, name) : null;
+}
+
 /** The vhosts a listing covers: one (when given) or all the caller may see. */
 export function vhostsFor(ctx: ManagementContext, user: User, name: string | undefined): VHost[] {
   if (name !== undefined) return [vhostFor(ctx, user, name)];
