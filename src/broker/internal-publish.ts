@@ -2,6 +2,7 @@ import type { FieldTable } from '../amqp/field-table.js';
 import type { BasicProperties } from '../amqp/spec.js';
 import type { Exchange } from './exchange.js';
 import type { Message } from './message.js';
+import { countConfirmed, countReceived, countRouted } from './publish-stats.js';
 import type { Queue } from './queue.js';
 import type { VHost } from './vhost.js';
 
@@ -15,11 +16,34 @@ export interface InternalPublish {
 }
 
 /**
- * Publishes a message from inside the broker (the management API's publish, shovels): routed
- * through `exchange` like a basic.publish, stored when persistent and routed to durable queues.
- * Permission checks are the caller's.
+ * How an internal publisher counts in message_stats. RabbitMQ's management API publishes on a
+ * channel in confirm mode with mandatory set; a shovel's publishes are neither.
  */
-export function publishInternal(v: VHost, exchange: Exchange, message: Message, props: BasicProperties): InternalPublish {
+export interface InternalPublishMode {
+  /** An unroutable message counts as returned rather than dropped. */
+  readonly mandatory: boolean;
+  /** Counted as a confirm-mode publish, and as confirmed once durable. */
+  readonly confirm: boolean;
+}
+
+const plain: InternalPublishMode = { mandatory: false, confirm: false };
+
+/**
+ * Publishes a message from inside the broker (the management API's publish, shovels): routed
+ * through `exchange` like a basic.publish, stored when persistent and routed to durable queues,
+ * counted in message_stats like one. Permission checks are the caller's.
+ */
+export function publishInternal(v: VHost, exchange: Exchange, message: Message, props: BasicProperties, mode = plain): InternalPublish {
+  const published = route(v, exchange, message, props, mode.mandatory);
+  countReceived(v, exchange, mode.confirm);
+  if (!mode.confirm) return published;
+  // A refused message (x-overflow reject-publish) would be nacked, not confirmed.
+  return { ...published, durable: published.durable.then(() => {
+    if (published.accepted) countConfirmed(v);
+  }) };
+}
+
+function route(v: VHost, exchange: Exchange, message: Message, props: BasicProperties, mandatory: boolean): InternalPublish {
   const headers: FieldTable | undefined = props.headers;
   const keys = message.routingKeys ?? [message.routingKey];
   if (exchange.type === 'x-delayed-message') {
@@ -28,6 +52,7 @@ export function publishInternal(v: VHost, exchange: Exchange, message: Message, 
   }
   const queues = new Set<Queue>();
   v.route(exchange, keys, headers, queues, props);
+  countRouted(v, exchange, queues, mandatory);
   const stored = queues.size > 0 && (v.storeMessage?.(message, queues) ?? false);
   let accepted = true;
   for (const q of queues) if (!q.deleted && !q.enqueue(message)) accepted = false;

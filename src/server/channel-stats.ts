@@ -1,5 +1,6 @@
 import type { Exchange } from '../broker/exchange.js';
 import { MessageCounters, queueTypeIndex } from '../broker/message-stats.js';
+import { countConfirmed, countReceived, countRouted } from '../broker/publish-stats.js';
 import type { Queue } from '../broker/queue.js';
 import type { VHost } from '../broker/vhost.js';
 
@@ -52,44 +53,27 @@ export class ChannelStats {
     let flow = this.exchanges.get(exchange);
     if (flow === undefined) flow = this.newFlow(exchange);
     flow.publish++;
-    exchange.stats.publishIn++;
-    this.vhost.stats.publish++;
-    const g = this.vhost.counters;
-    g.received++;
-    if (confirming) g.receivedConfirm++;
+    countReceived(this.vhost, exchange, confirming);
     return flow;
   }
 
   /** A publish routed to `queues` (none: returned when mandatory, else dropped). */
   routed(exchange: Exchange, queues: ReadonlySet<Queue>, mandatory: boolean, confirming: boolean): ExchangeFlow {
     const flow = this.received(exchange, confirming);
-    const g = this.vhost.counters;
+    countRouted(this.vhost, exchange, queues, mandatory);
     if (queues.size === 0) {
-      if (mandatory) {
-        flow.returnUnroutable++;
-        this.vhost.stats.returnUnroutable++;
-        g.unroutableReturned++;
-      } else {
-        flow.dropUnroutable++;
-        this.vhost.stats.dropUnroutable++;
-        g.unroutableDropped++;
-      }
+      if (mandatory) flow.returnUnroutable++;
+      else flow.dropUnroutable++;
       return flow;
     }
-    g.routed++;
-    exchange.stats.publishOut += queues.size;
-    for (const q of queues) {
-      q.stats.publish++;
-      flow.countRouted(q);
-    }
+    for (const q of queues) flow.countRouted(q);
     return flow;
   }
 
   /** A publish confirmed to the client with basic.ack. */
   confirmed(flow: ExchangeFlow): void {
     flow.confirm++;
-    this.vhost.stats.confirm++;
-    this.vhost.counters.confirmed++;
+    countConfirmed(this.vhost);
   }
 
   /** A delivery to a consumer of `q`. */

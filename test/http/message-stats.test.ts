@@ -124,6 +124,33 @@ describe('message_stats counts', () => {
     assert.equal(o.churn_rates.connection_created, 1);
   });
 
+  test('a publish through the HTTP API counts as RabbitMQ 3.10.8 counts it: a confirmed, mandatory publish', LIMIT, async () => {
+    // Recorded on the reference: one routed and one unroutable POST .../publish gave the queue
+    // publish 1, the exchange publish_in 2 / publish_out 1, and the node publish, confirm and
+    // return_unroutable one more each per message.
+    const vh = 'ms.http';
+    const setup = async (method: string, path: string, body?: unknown) => assert.ok((await call(method, path, body)).status < 300, `${method} ${path}`);
+    await setup('PUT', `/api/vhosts/${vh}`);
+    await setup('PUT', `/api/permissions/${vh}/guest`, { configure: '.*', write: '.*', read: '.*' });
+    await setup('PUT', `/api/queues/${vh}/hp.q`, { durable: false });
+    await setup('PUT', `/api/exchanges/${vh}/hp.x`, { type: 'direct' });
+    await setup('POST', `/api/bindings/${vh}/e/hp.x/q/hp.q`, { routing_key: 'k' });
+    for (const [key, routed] of [['k', true], ['nowhere', false]] as const) {
+      const r = await call('POST', `/api/exchanges/${vh}/hp.x/publish`, { properties: {}, routing_key: key, payload: 'x', payload_encoding: 'string' });
+      assert.deepEqual(r.body, { routed });
+    }
+    const q = await eventually(() => get(`/api/queues/${vh}/hp.q`), (x) => x.message_stats?.publish === 1, 'queue publish');
+    assert.equal(q.message_stats.publish, 1);
+    const e = await get(`/api/exchanges/${vh}/hp.x`);
+    assert.deepEqual([e.message_stats.publish_in, e.message_stats.publish_out], [2, 1]);
+    const s = (await get(`/api/vhosts/${vh}`)).message_stats;
+    assert.deepEqual(
+      { publish: s.publish, confirm: s.confirm, return_unroutable: s.return_unroutable, drop_unroutable: s.drop_unroutable ?? 0 },
+      { publish: 2, confirm: 2, return_unroutable: 1, drop_unroutable: 0 },
+    );
+    assert.equal((await call('DELETE', `/api/vhosts/${vh}`)).status, 204);
+  });
+
   test('channels count their own traffic; connections show octet rates and packet counts', LIMIT, async () => {
     const channels = await get('/api/channels');
     const pub = channels.find((c: { confirm: boolean }) => c.confirm);

@@ -51,7 +51,7 @@ export function registerMessages(router: Router, ctx: ManagementContext): void {
       }
       const ttl = parseExpiration(props.expiration);
       const message = new Message(name, routingKey, encodeProperties(props), body, props.deliveryMode === 2, props.priority ?? 0, ttl);
-      return publishInternal(v, exchange, message, props);
+      return publishInternal(v, exchange, message, props, { mandatory: true, confirm: true });
     });
     await published.durable;
     return { status: 200, body: { routed: published.queues > 0 } };
