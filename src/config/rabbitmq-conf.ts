@@ -101,10 +101,25 @@ export const supportedKeys: Record<string, { apply: Apply; doc: string }> = {
   },
   ssl_cert_login_from: {
     apply: (value, key, into) => {
-      if (value !== 'distinguished_name' && value !== 'common_name') throw new ConfigError(`${key}: expected distinguished_name or common_name, got '${value}'`);
+      if (value !== 'distinguished_name' && value !== 'common_name' && value !== 'subject_alternative_name') {
+        throw new ConfigError(`${key}: expected distinguished_name, common_name or subject_alternative_name, got '${value}'`);
+      }
       into.sslCertLoginFrom = value;
     },
-    doc: 'SASL EXTERNAL user name: distinguished_name | common_name (distinguished_name)',
+    doc: 'SASL EXTERNAL user name: distinguished_name | common_name | subject_alternative_name (distinguished_name)',
+  },
+  ssl_cert_login_san_type: {
+    apply: (value, key, into) => {
+      if (value !== 'dns' && value !== 'ip' && value !== 'email' && value !== 'uri') {
+        throw new ConfigError(`${key}: expected dns, ip, email or uri, got '${value}'${value === 'other_name' ? ' (other_name is not supported)' : ''}`);
+      }
+      into.sslCertLoginSanType = value;
+    },
+    doc: 'with ssl_cert_login_from = subject_alternative_name: dns | ip | email | uri (dns)',
+  },
+  ssl_cert_login_san_index: {
+    apply: integer(0, 1000, (o, n) => (o.sslCertLoginSanIndex = n)),
+    doc: 'with ssl_cert_login_from = subject_alternative_name: which name of that type, from 0 (0)',
   },
   loopback_users: {
     apply: (value, key, into) => {

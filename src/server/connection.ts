@@ -154,7 +154,7 @@ export class Connection {
 
   /** SASL EXTERNAL is offered only over TLS with a verified client certificate. */
   private mechanisms(): string[] {
-    const id = certificateIdentity(this.socket, this.ctx.options.sslCertLoginFrom);
+    const id = certificateIdentity(this.socket, this.ctx.options);
     return id === undefined ? supportedMechanisms : [...supportedMechanisms, 'EXTERNAL'];
   }
 
@@ -300,7 +300,7 @@ export class Connection {
     this.clientProperties = clientProperties;
     if (!this.mechanisms().includes(mechanism)) return this.abortHandshake(`unknown authentication mechanism '${mechanism}'`);
     // EXTERNAL: the certificate names the user, who must exist (no password is checked).
-    const external = mechanism === 'EXTERNAL' ? certificateIdentity(this.socket, this.ctx.options.sslCertLoginFrom)! : undefined;
+    const external = mechanism === 'EXTERNAL' ? certificateIdentity(this.socket, this.ctx.options)! : undefined;
     const creds = external !== undefined ? { username: external, password: '' } : parseSaslResponse(mechanism, response);
     if (!creds) return this.abortHandshake(`malformed ${mechanism} response`);
     const user = external !== undefined ? this.ctx.users.users.get(external) : this.ctx.users.authenticate(creds.username, creds.password);

@@ -66,7 +66,11 @@ export interface BrokerOptions {
   /** ssl_options for the TLS listener. */
   tls: TlsOptions | null;
   /** ssl_cert_login_from: how SASL EXTERNAL names the user of a client certificate. */
-  sslCertLoginFrom: 'distinguished_name' | 'common_name';
+  sslCertLoginFrom: 'distinguished_name' | 'common_name' | 'subject_alternative_name';
+  /** ssl_cert_login_san_type: with subject_alternative_name, which kind of name (dns). */
+  sslCertLoginSanType: 'dns' | 'ip' | 'email' | 'uri';
+  /** ssl_cert_login_san_index: with subject_alternative_name, which of the names of that kind (0: the first). */
+  sslCertLoginSanIndex: number;
   /**
    * consumer_timeout: milliseconds a delivery may stay unacknowledged before its channel is closed
    * with 406 (per queue: x-consumer-timeout); null disables. Default 1_800_000 (30 minutes).
@@ -115,6 +119,8 @@ export const defaultOptions: BrokerOptions = {
   tlsPort: null,
   tls: null,
   sslCertLoginFrom: 'distinguished_name',
+  sslCertLoginSanType: 'dns',
+  sslCertLoginSanIndex: 0,
   consumerTimeout: 1_800_000,
   statsInterval: 5000,
   logLevel: 'info',

@@ -79,20 +79,44 @@ export async function startTlsListener(options: BrokerOptions, onSocket: (s: Soc
   };
 }
 
+/** How SASL EXTERNAL names a certificate's user (ssl_cert_login_from and its SAN settings). */
+export type CertificateLogin = Pick<BrokerOptions, 'sslCertLoginFrom' | 'sslCertLoginSanType' | 'sslCertLoginSanIndex'>;
+
 /**
- * SASL EXTERNAL's identity: the verified client certificate's subject, as RabbitMQ's default
- * ssl_cert_login_from = distinguished_name writes it (RFC 4514, last RDN first: "O=org,CN=name"),
- * or its CN with ssl_cert_login_from = common_name. Undefined without a verified certificate.
+ * SASL EXTERNAL's identity from the verified client certificate, as RabbitMQ names it: the subject
+ * as RabbitMQ's default ssl_cert_login_from = distinguished_name writes it (RFC 4514, last RDN first:
+ * "O=org,CN=name"), its CN (common_name), or the Nth subject alternative name of one kind
+ * (subject_alternative_name, ssl_cert_login_san_type/_index). Undefined without a verified
+ * certificate or without that name.
  */
-export function certificateIdentity(socket: Socket, from: 'distinguished_name' | 'common_name'): string | undefined {
+export function certificateIdentity(socket: Socket, login: CertificateLogin): string | undefined {
   if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
   const cert = socket.getPeerX509Certificate();
   if (!cert) return undefined;
+  if (login.sslCertLoginFrom === 'subject_alternative_name') {
+    return alternativeNames(cert.subjectAltName ?? '', sanLabels[login.sslCertLoginSanType])[login.sslCertLoginSanIndex];
+  }
   // X509Certificate.subject is "CN=a\nO=b" in certificate order.
   const rdns = cert.subject.split('\n').filter((s) => s !== '');
-  if (from === 'common_name') {
+  if (login.sslCertLoginFrom === 'common_name') {
     const cn = rdns.find((r) => r.startsWith('CN='));
     return cn?.slice(3);
   }
   return rdns.reverse().join(',');
+}
+
+/** How Node's X509Certificate.subjectAltName labels each kind of name. */
+const sanLabels: Record<CertificateLogin['sslCertLoginSanType'], string> = { dns: 'DNS', ip: 'IP Address', email: 'email', uri: 'URI' };
+
+/**
+ * The names of one kind in a subjectAltName string ("DNS:a, IP Address:127.0.0.1, email:x@y"), in
+ * certificate order. Node writes a value holding a comma or a quote as a JSON string.
+ */
+export function alternativeNames(subjectAltName: string, label: string): string[] {
+  const out: string[] = [];
+  const entry = /([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g;
+  for (const m of subjectAltName.matchAll(entry)) {
+    if (m[1] === label) out.push(m[2].startsWith('"') ? (JSON.parse(m[2]) as string) : m[2]);
+  }
+  return out;
 }

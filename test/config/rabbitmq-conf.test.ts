@@ -47,4 +47,13 @@ describe('rabbitmq.conf limits and alarms', () => {
     assert.equal(options('disk_free_limit.absolute = 1GB').diskFreeLimit, 1e9);
     assert.equal(options('disk_free_limit.absolute = 50000000').diskFreeLimit, 50_000_000);
   });
+
+  test('ssl_cert_login_from with subject_alternative_name and its SAN type and index', () => {
+    const o = options('ssl_cert_login_from = subject_alternative_name\nssl_cert_login_san_type = email\nssl_cert_login_san_index = 2');
+    assert.deepEqual([o.sslCertLoginFrom, o.sslCertLoginSanType, o.sslCertLoginSanIndex], ['subject_alternative_name', 'email', 2]);
+    assert.equal(options('ssl_cert_login_from = common_name').sslCertLoginFrom, 'common_name');
+    refused('ssl_cert_login_from = serial_number', 'ssl_cert_login_from');
+    refused('ssl_cert_login_san_type = other_name', 'ssl_cert_login_san_type');
+    refused('ssl_cert_login_san_index = -1', 'ssl_cert_login_san_index');
+  });
 });

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import * as amqp from 'amqplib';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import type { BrokerOptions } from '../../src/server/options.js';
+import { alternativeNames } from '../../src/server/tls-listener.js';
 import { makeCertificates } from '../support/certificates.js';
 
 const LIMIT = { timeout: 30_000 };
@@ -102,6 +104,35 @@ test('ssl_cert_login_from = common_name; EXTERNAL is not offered without a clien
   } finally {
     await broker.close();
   }
+});
+
+test('ssl_cert_login_from = subject_alternative_name: EXTERNAL logs in as the Nth alternative name of the configured type', { ...LIMIT, skip }, async () => {
+  const cases: [BrokerOptions['sslCertLoginSanType'], number, string][] = [
+    ['dns', 0, 'tls-dns-user'], ['dns', 1, 'second-dns'], ['email', 0, 'tls-mail@example.com'], ['ip', 0, '10.0.0.7'], ['uri', 0, 'spiffe://warren/tls-uri-user'],
+  ];
+  for (const [sslCertLoginSanType, sslCertLoginSanIndex, user] of cases) {
+    const broker = await startTls('verify_peer', true, { sslCertLoginFrom: 'subject_alternative_name', sslCertLoginSanType, sslCertLoginSanIndex });
+    try {
+      const login = () => amqp.connect(`amqps://localhost:${broker.tlsPort}/`, { ca: [file('ca.pem')], cert: file('client.pem'), key: file('client.key'), credentials: amqp.credentials.external() });
+      // The name must be a user: before it is, the login is refused.
+      await assert.rejects(login(), /ACCESS_REFUSED|403/, `${sslCertLoginSanType}[${sslCertLoginSanIndex}] before the user exists`);
+      broker.users.addUser(user, null);
+      broker.users.setPermissions(user, '/', { configure: '.*', write: '.*', read: '.*' });
+      const conn = await login();
+      await conn.close();
+    } finally {
+      await broker.close();
+    }
+  }
+});
+
+test('alternative names are read from Node\'s subjectAltName, quoted values included', () => {
+  const san = 'DNS:a.example, IP Address:127.0.0.1, DNS:"with, comma", email:x@y.z, URI:spiffe://t/u, DNS:last';
+  assert.deepEqual(alternativeNames(san, 'DNS'), ['a.example', 'with, comma', 'last']);
+  assert.deepEqual(alternativeNames(san, 'IP Address'), ['127.0.0.1']);
+  assert.deepEqual(alternativeNames(san, 'email'), ['x@y.z']);
+  assert.deepEqual(alternativeNames(san, 'URI'), ['spiffe://t/u']);
+  assert.deepEqual(alternativeNames('', 'DNS'), []);
 });
 
 test('certificate files are reloaded when they change', { ...LIMIT, skip }, async () => {
