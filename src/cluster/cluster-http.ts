@@ -91,7 +91,7 @@ async function handle(state: ClusterHttpState, req: IncomingMessage, res: Server
       }
       return send(res, 204);
     }
-    authorize(user, 'management');
+    authorize(user, 'monitoring');
     if (req.method !== 'GET') throw new HttpError(405, '', '', { allow: 'GET' });
     const nodes = await withBrokerFigures(await state.nodes(), local.port, req.headers.authorization);
     if (name === null) return send(res, 200, nodes);

@@ -24,7 +24,10 @@ export function authenticate(users: UserStore, header: string | undefined): User
 export function authorize(user: User, access: Access): void {
   if (access === 'public') return;
   if (!user.tags.some((t) => managementTags.has(t))) throw httpErrors.notManagement();
-  if (access === 'administrator' && !user.tags.includes('administrator')) throw httpErrors.notAdministrator();
+  const admin = user.tags.includes('administrator');
+  if (access === 'administrator' && !admin) throw httpErrors.notAdministrator();
+  if (access === 'monitoring' && !admin && !user.tags.includes('monitoring')) throw httpErrors.notMonitor();
+  if (access === 'policymaker' && !admin && !user.tags.includes('policymaker')) throw httpErrors.notAuthorisedObject();
 }
 
 export function isAdministrator(user: User): boolean {

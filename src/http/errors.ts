@@ -21,6 +21,8 @@ export const httpErrors = {
   loginFailed: () => new HttpError(401, 'not_authorized', 'Login failed', { 'www-authenticate': 'Basic realm="RabbitMQ Management"' }),
   notManagement: () => new HttpError(401, 'not_authorised', 'Not management user'),
   notAdministrator: () => new HttpError(401, 'not_authorised', 'Not administrator user'),
+  notMonitor: () => new HttpError(401, 'not_authorised', 'Not monitor user'),
+  notAuthorisedObject: () => new HttpError(401, 'not_authorised', 'User not authorised to access object'),
   vhostAccessRefused: () => new HttpError(401, 'not_authorised', 'User not authorised to access virtual host'),
   methodNotAllowed: (allowed: string[]) => new HttpError(405, '', '', { allow: allowed.join(', ') }),
   notJson: () => new HttpError(400, 'bad_request', 'not_json'),

@@ -9,6 +9,8 @@ export function routeKey(route: Route): string {
 const accessNotes: Record<string, string> = {
   public: 'No credentials needed.',
   management: 'Any user with a management tag (management, policymaker, monitoring, administrator).',
+  monitoring: 'Users tagged monitoring or administrator.',
+  policymaker: 'Users tagged policymaker or administrator (with access to the virtual host, for one vhost\'s objects).',
   administrator: 'Users tagged administrator only.',
 };
 

@@ -24,7 +24,11 @@ export type Response = {
 };
 
 /** Who may call a route: anyone (no credentials), any management user (reads), or administrators only. */
-export type Access = 'public' | 'management' | 'administrator';
+/**
+ * Who may call a route, by RabbitMQ's user tags: any management tag; monitoring (or administrator:
+ * node-wide figures); policymaker (or administrator: policies and parameters); administrator.
+ */
+export type Access = 'public' | 'management' | 'monitoring' | 'policymaker' | 'administrator';
 
 export interface Route {
   method: Method;

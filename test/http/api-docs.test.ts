@@ -42,7 +42,7 @@ test('every path parameter is declared, and every operation says who may call it
     const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name).sort();
     const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
     assert.deepEqual(declared, inPath, `${method} ${path}`);
-    assert.ok(['public', 'management', 'administrator'].includes(op['x-warren-access']), `${method} ${path}: ${op['x-warren-access']}`);
+    assert.ok(['public', 'management', 'monitoring', 'policymaker', 'administrator'].includes(op['x-warren-access']), `${method} ${path}: ${op['x-warren-access']}`);
     assert.equal(typeof op.summary, 'string');
   }
 });

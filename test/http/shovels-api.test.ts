@@ -88,13 +88,17 @@ describe('/api/parameters/shovel and /api/shovels', () => {
     assert.deepEqual((await call('GET', '/api/shovels')).body, []);
   });
 
-  test('a management user without access to the vhost sees none of its shovels', async () => {
+  test('shovel status is for monitoring users, who see only the vhosts they may use (as RabbitMQ 3.10.8)', async () => {
     await call('PUT', `/api/parameters/shovel/${vh}/fxa-seen`, { value: { ...value, 'src-delete-after': 'never' } });
     await call('PUT', '/api/users/fxa-mgmt', { password: 'pw', tags: 'management' });
-    const other = api(broker, 'fxa-mgmt', 'pw');
-    assert.deepEqual((await other('GET', '/api/shovels')).body, []);
-    assert.equal((await other('GET', `/api/shovels/${vh}`)).status, 401);
-    assert.equal((await other('DELETE', `/api/shovels/vhost/${vh}/fxa-seen`)).status, 401);
+    const management = api(broker, 'fxa-mgmt', 'pw');
+    for (const path of ['/api/shovels', `/api/shovels/${vh}`]) {
+      assert.deepEqual(await management('GET', path).then((r) => [r.status, r.body]), [401, { error: 'not_authorised', reason: 'Not monitor user' }], path);
+    }
+    assert.equal((await management('DELETE', `/api/shovels/vhost/${vh}/fxa-seen`)).status, 401);
+    await call('PUT', '/api/users/fxa-mon', { password: 'pw', tags: 'monitoring' });
+    const monitoring = api(broker, 'fxa-mon', 'pw');
+    assert.deepEqual((await monitoring('GET', '/api/shovels')).body, [], 'no permission on the vhost: none of its shovels');
     assert.equal((await call('DELETE', `/api/shovels/vhost/${vh}/fxa-seen`)).status, 204);
   });
 });

@@ -1,4 +1,4 @@
-import { get } from '../api';
+import { currentSession, get } from '../api';
 import { Chart } from '../components/chart';
 import { Card, ErrorBox } from '../components/form';
 import { DataTable, type Column } from '../components/table';
@@ -33,7 +33,12 @@ const clusterColumns: Column<Node>[] = [
 export function Overview() {
   const [range] = useSetting(chartRange);
   const { data, error } = usePoll(async () => {
-    const [overview, nodes] = await Promise.all([get<OverviewJson>(`/api/overview?${chartQuery(range)}`), get<Node[]>('/api/nodes')]);
+    // Node figures are for monitoring users and administrators, as in RabbitMQ (others get a 401).
+    const nodesAllowed = currentSession()?.tags.some((t) => t === 'monitoring' || t === 'administrator') ?? false;
+    const [overview, nodes] = await Promise.all([
+      get<OverviewJson>(`/api/overview?${chartQuery(range)}`),
+      nodesAllowed ? get<Node[]>('/api/nodes') : Promise.resolve([] as Node[]),
+    ]);
     recordHistory('overview', overview.queue_totals, overview.message_stats);
     return { overview, nodes };
   }, `overview:${range}`);

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, get, seg } from '../api';
+import { api, canPolicy, get, seg } from '../api';
 import { AddBinding, BindingsTable } from '../components/bindings';
 import { Chart } from '../components/chart';
 import { FeatureTags } from '../components/features';
@@ -180,9 +180,12 @@ export function QueuePage(props: { vhost: string; name: string }) {
           <Collapsible title="Get messages" testId="get-card">
             <GetMessages vhost={props.vhost} name={props.name} onDone={reload} />
           </Collapsible>
-          <Collapsible title="Move messages" testId="move-card">
-            <MoveMessages vhost={props.vhost} name={props.name} onDone={reload} />
-          </Collapsible>
+          {/* A shovel is a runtime parameter: policymakers and administrators only. */}
+          {canPolicy() && (
+            <Collapsible title="Move messages" testId="move-card">
+              <MoveMessages vhost={props.vhost} name={props.name} onDone={reload} />
+            </Collapsible>
+          )}
           <Card title="Purge or delete">
             <div class="row">
               <ActionButton testId="purge" label="Purge messages" confirm={`Purge all messages from '${props.name}'?`} done="Queue purged"

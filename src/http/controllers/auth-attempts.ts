@@ -12,11 +12,11 @@ export function registerAuthAttempts(router: Router, ctx: ManagementContext): vo
   const thisNode = (node: string) => {
     if (node !== nodeName) throw httpErrors.notFound();
   };
-  router.add('GET', '/api/auth/attempts/:node', 'management', (req) => {
+  router.add('GET', '/api/auth/attempts/:node', 'monitoring', (req) => {
     thisNode(req.params.node);
     return { status: 200, body: ctx.users.attempts.list() };
   });
-  router.add('GET', '/api/auth/attempts/:node/source', 'management', (req) => {
+  router.add('GET', '/api/auth/attempts/:node/source', 'monitoring', (req) => {
     thisNode(req.params.node);
     return { status: 200, body: [] };
   });

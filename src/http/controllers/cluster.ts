@@ -30,10 +30,10 @@ export function registerCluster(router: Router, ctx: ManagementContext): void {
   });
 
   const globalJson = (name: string, value: unknown) => ({ name, value });
-  router.add('GET', '/api/global-parameters', 'administrator', () => ({
+  router.add('GET', '/api/global-parameters', 'policymaker', () => ({
     status: 200, body: [...params.globals].map(([name, value]) => globalJson(name, value)).sort((a, b) => (a.name < b.name ? -1 : 1)),
   }));
-  router.add('GET', '/api/global-parameters/:name', 'administrator', (req) => {
+  router.add('GET', '/api/global-parameters/:name', 'policymaker', (req) => {
     if (!params.globals.has(req.params.name)) throw httpErrors.notFound();
     return { status: 200, body: globalJson(req.params.name, params.globals.get(req.params.name)) };
   });

@@ -23,10 +23,10 @@ export function registerLimits(router: Router, ctx: ManagementContext): void {
     const value = vhostLimits(vhost);
     return Object.keys(value).length === 0 ? [] : [{ vhost, value }];
   };
-  router.add('GET', '/api/vhost-limits', 'administrator', () => ({
+  router.add('GET', '/api/vhost-limits', 'management', () => ({
     status: 200, body: [...ctx.broker.vhosts.keys()].flatMap(vhostEntry),
   }));
-  router.add('GET', '/api/vhost-limits/:vhost', 'administrator', (req) => {
+  router.add('GET', '/api/vhost-limits/:vhost', 'management', (req) => {
     if (!ctx.broker.vhosts.has(req.params.vhost)) throw httpErrors.notFound();
     return { status: 200, body: vhostEntry(req.params.vhost) };
   });
@@ -54,10 +54,10 @@ export function registerLimits(router: Router, ctx: ManagementContext): void {
     const value = ctx.users.users.get(user)?.limits ?? {};
     return Object.keys(value).length === 0 ? [] : [{ user, value }];
   };
-  router.add('GET', '/api/user-limits', 'administrator', () => ({
+  router.add('GET', '/api/user-limits', 'management', () => ({
     status: 200, body: [...ctx.users.users.keys()].sort().flatMap(userEntry),
   }));
-  router.add('GET', '/api/user-limits/:user', 'administrator', (req) => {
+  router.add('GET', '/api/user-limits/:user', 'management', (req) => {
     if (!ctx.users.users.has(req.params.user)) throw httpErrors.notFound();
     return { status: 200, body: userEntry(req.params.user) };
   });

@@ -70,7 +70,7 @@ export function relativeMemory(m: ReturnType<typeof memoryBreakdown>): Record<st
 
 export function registerNodeMemory(router: Router, _ctx: ManagementContext): void {
   const route = (suffix: string, body: () => unknown) =>
-    router.add('GET', `/api/nodes/:node/memory${suffix}`, 'management', (req) => {
+    router.add('GET', `/api/nodes/:node/memory${suffix}`, 'monitoring', (req) => {
       if (req.params.node !== nodeName) throw httpErrors.notFound();
       return { status: 200, body: body() };
     });

@@ -89,8 +89,8 @@ export function registerOverview(router: Router, ctx: ManagementContext): void {
       db_dir: ctx.dataDir,
     };
   };
-  router.add('GET', '/api/nodes', 'management', () => ({ status: 200, body: [nodeJson()] }));
-  router.add('GET', '/api/nodes/:node', 'management', (req) => {
+  router.add('GET', '/api/nodes', 'monitoring', () => ({ status: 200, body: [nodeJson()] }));
+  router.add('GET', '/api/nodes/:node', 'monitoring', (req) => {
     if (req.params.node !== nodeName) throw httpErrors.notFound();
     // ?memory=true adds the breakdown, as RabbitMQ's node page asks for it.
     return { status: 200, body: req.query.get('memory') === 'true' ? { ...nodeJson(), memory: memoryBreakdown() } : nodeJson() };

@@ -3,7 +3,7 @@ import { httpErrors } from '../errors.js';
 import type { Router } from '../router.js';
 import type { ApplyTo, Policy } from '../../broker/policy.js';
 import { PolicyError } from '../../broker/vhost.js';
-import { bodyObject } from './shared.js';
+import { bodyObject, policyVhostFor } from './shared.js';
 
 function policyJson(p: Policy) {
   return { vhost: p.vhost, name: p.name, pattern: p.pattern, 'apply-to': p.applyTo, definition: p.definition, priority: p.priority };
@@ -30,8 +30,11 @@ export function registerPolicies(router: Router, ctx: ManagementContext): void {
       if (!p) throw httpErrors.notFound();
       return { status: 200, body: policyJson(p) };
     });
-    router.add('PUT', `${base}/:vhost/:name`, 'administrator', (req) => {
+    // Policies: policymakers in the vhosts they may use (RabbitMQ); operator policies: administrators.
+    const writer = operator ? 'administrator' : 'policymaker';
+    router.add('PUT', `${base}/:vhost/:name`, writer, (req) => {
       const { v, map } = mapOf(req.params.vhost);
+      policyVhostFor(ctx, req.user, v.name);
       const b = bodyObject(req.body);
       if (typeof b.pattern !== 'string') throw httpErrors.badRequest('[{key_missing,pattern}]');
       if (typeof b.definition !== 'object' || b.definition === null) throw httpErrors.badRequest('[{key_missing,definition}]');
@@ -50,8 +53,10 @@ export function registerPolicies(router: Router, ctx: ManagementContext): void {
       }
       return { status: existed ? 204 : 201 };
     });
-    router.add('DELETE', `${base}/:vhost/:name`, 'administrator', (req) => {
-      if (!mapOf(req.params.vhost).v.clearPolicy(req.params.name, operator)) throw httpErrors.notFound();
+    router.add('DELETE', `${base}/:vhost/:name`, writer, (req) => {
+      const { v } = mapOf(req.params.vhost);
+      policyVhostFor(ctx, req.user, v.name);
+      if (!v.clearPolicy(req.params.name, operator)) throw httpErrors.notFound();
       return { status: 204 };
     });
   }

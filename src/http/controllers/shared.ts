@@ -14,6 +14,17 @@ export function vhostFor(ctx: ManagementContext, user: User, name: string): VHos
   return v;
 }
 
+/**
+ * A vhost whose policies or parameters a policymaker changes: it must exist (404) and the caller
+ * may use it, else RabbitMQ's 401 for policy objects.
+ */
+export function policyVhostFor(ctx: ManagementContext, user: User, name: string): VHost {
+  const v = ctx.broker.vhost(name);
+  if (!v) throw httpErrors.notFound();
+  if (!canSeeVhost(ctx.users, user, name)) throw httpErrors.notAuthorisedObject();
+  return v;
+}
+
 /** As vhostFor, but null for a vhost that does not exist (listings RabbitMQ answers with []). */
 export function vhostOrNull(ctx: ManagementContext, user: User, name: string): VHost | null {
   return ctx.broker.vhost(name) ? vhostFor(ctx, user, name) : null;

@@ -48,15 +48,15 @@ export function registerShovels(router: Router, ctx: ManagementContext): void {
     if (!s) throw httpErrors.notFound();
     return s;
   };
-  router.add('GET', '/api/shovels', 'management', (req) => ({
+  router.add('GET', '/api/shovels', 'monitoring', (req) => ({
     status: 200,
     body: vhostsFor(ctx, req.user, undefined).flatMap((v) => shovels.list(v.name).map(shovelJson)),
   }));
-  router.add('GET', '/api/shovels/:vhost', 'management', (req) => ({
+  router.add('GET', '/api/shovels/:vhost', 'monitoring', (req) => ({
     status: 200,
     body: vhostsFor(ctx, req.user, req.params.vhost).flatMap((v) => shovels.list(v.name).map(shovelJson)),
   }));
-  router.add('GET', '/api/shovels/vhost/:vhost/:name', 'management', (req) => ({
+  router.add('GET', '/api/shovels/vhost/:vhost/:name', 'monitoring', (req) => ({
     status: 200,
     body: [shovelJson(one(req.params.vhost, req.params.name, req.user))],
   }));
