@@ -25,6 +25,7 @@ import { ChannelStats } from './channel-stats.js';
 import type { ExchangeFlow } from './channel-stats.js';
 import type { Persistence } from '../store/persistence.js';
 import { isOverLimit } from '../broker/limits.js';
+import { userIdRefusal } from '../auth/validated-user-id.js';
 
 /** A message delivered on this channel and not yet acknowledged. */
 interface Unacked {
@@ -683,10 +684,8 @@ export class Channel implements ConsumerOwner, ReplyReceiver {
     const exchange = v.exchange(m.exchange);
     if (exchange.internal) throw errors.internalExchange(m.exchange, v.name);
     if (exchange.type === 'topic') this.authz.checkTopic(m.exchange, m.routingKey, 'write');
-    const user = this.connection.user!;
-    if (props.userId !== undefined && props.userId !== user.name) {
-      throw errors.preconditionFailed(`user_id property set to '${props.userId}' but authenticated user was '${user.name}'`);
-    }
+    const refusal = userIdRefusal(this.connection.user!, props.userId);
+    if (refusal !== null) throw errors.preconditionFailed(refusal);
     if (props.replyTo === REPLY_TO_QUEUE) {
       if (this.replyName === null || this.replyConsumerTag === null) throw errors.preconditionFailed('fast reply consumer does not exist');
       props.replyTo = this.replyName;

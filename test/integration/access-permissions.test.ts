@@ -215,3 +215,30 @@ test('patterns are unanchored regular expressions; an empty pattern grants nothi
     await conn.close().catch(() => {});
   }
 });
+
+test('a message may name only its publisher in user_id, unless the publisher is tagged impersonator', LIMIT, async () => {
+  const [plain, relay] = [`${p}-uid`, `${p}-relay`];
+  broker.addUser(plain, 'pw', { configure: ALL, write: ALL, read: ALL });
+  broker.addUser(relay, 'pw', { configure: ALL, write: ALL, read: ALL }, ['impersonator']);
+  const publishAs = async (user: string, userId: string) => {
+    const conn = await connectAs(broker.url(user, 'pw'));
+    try {
+      let seen: string | undefined;
+      const refusal = await outcome(conn, async (ch) => {
+        const { queue } = await ch.assertQueue('', { exclusive: true });
+        ch.sendToQueue(queue, Buffer.from('m'), { userId });
+        await ch.checkQueue(queue);
+        const got = await ch.get(queue, { noAck: true });
+        seen = got ? got.properties.userId : undefined;
+      });
+      return { refusal, seen };
+    } finally {
+      await conn.close().catch(() => {});
+    }
+  };
+  assert.deepEqual(await publishAs(plain, plain), { refusal: null, seen: plain });
+  assert.deepEqual(await publishAs(plain, 'someone-else'), {
+    refusal: `PRECONDITION_FAILED - user_id property set to 'someone-else' but authenticated user was '${plain}'`, seen: undefined,
+  });
+  assert.deepEqual(await publishAs(relay, 'someone-else'), { refusal: null, seen: 'someone-else' });
+});

@@ -12,8 +12,8 @@ export interface AccessBroker {
   host: string;
   port: number;
   external: boolean;
-  /** Creates (or replaces) a user with a password and permissions in '/'. */
-  addUser(name: string, password: string, perms: Perms | null): void;
+  /** Creates (or replaces) a user with a password, permissions in '/' and tags. */
+  addUser(name: string, password: string, perms: Perms | null, tags?: string[]): void;
   setTopicPermission(user: string, exchange: string, write: string, read: string): void;
   url(user: string, password: string): string;
   close(): Promise<void>;
@@ -38,9 +38,9 @@ export async function startAccessBroker(options: Partial<BrokerOptions> = {}): P
     host,
     port,
     external: running === null,
-    addUser(name, password, perms) {
+    addUser(name, password, perms, tags = []) {
       if (running) {
-        running.users.addUser(name, password);
+        running.users.addUser(name, password, tags);
         if (perms) running.users.setPermissions(name, '/', perms);
         return;
       }
@@ -48,6 +48,7 @@ export async function startAccessBroker(options: Partial<BrokerOptions> = {}): P
       rabbitmqctl('add_user', name, password);
       made.push(name);
       if (perms) rabbitmqctl('set_permissions', '-p', '/', name, perms.configure, perms.write, perms.read);
+      if (tags.length > 0) rabbitmqctl('set_user_tags', name, ...tags);
     },
     setTopicPermission(user, exchange, write, read) {
       if (running) running.users.setTopicPermission(user, '/', exchange, { write, read });

@@ -10,6 +10,7 @@ import { HttpError, httpErrors } from '../errors.js';
 import { payloadFromJson, payloadToJson, propertiesFromJson, propertiesToJson } from '../message-json.js';
 import type { Request, Router } from '../router.js';
 import { bodyObject, requireKeys, vhostFor } from './shared.js';
+import { userIdRefusal } from '../../auth/validated-user-id.js';
 
 const ackModes = new Set(['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false']);
 
@@ -46,9 +47,8 @@ export function registerMessages(router: Router, ctx: ManagementContext): void {
       const exchange = v.exchange(name);
       if (exchange.internal) throw errors.internalExchange(name, v.name);
       if (exchange.type === 'topic') authz.checkTopic(name, routingKey, 'write');
-      if (props.userId !== undefined && props.userId !== req.user.name) {
-        throw errors.preconditionFailed(`user_id property set to '${props.userId}' but authenticated user was '${req.user.name}'`);
-      }
+      const refusal = userIdRefusal(req.user, props.userId);
+      if (refusal !== null) throw errors.preconditionFailed(refusal);
       const ttl = parseExpiration(props.expiration);
       const message = new Message(name, routingKey, encodeProperties(props), body, props.deliveryMode === 2, props.priority ?? 0, ttl);
       return publishInternal(v, exchange, message, props, { mandatory: true, confirm: true });
