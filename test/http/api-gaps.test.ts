@@ -170,6 +170,19 @@ describe('feature flags, memory and deprecated endpoints', () => {
     await same('memory_ets_missing_node', 'GET', '/api/nodes/nobody@nowhere/memory/ets');
   });
 
+  test('GET /api/nodes/{node}/memory/ets/relative and /ets/{filter}[/relative]: as RabbitMQ 3.10.8 answers for no matching table', async () => {
+    // Recorded on the reference: /ets/rabbit_queue, /ets/nosuchtable and /ets/rabbit_queue/relative all
+    // answer {"ets_tables_memory":"no_tables"}; /ets/relative the shares with total 100.
+    for (const filter of ['rabbit_queue', 'nosuchtable']) {
+      for (const suffix of ['', '/relative']) {
+        const r = await call('GET', `/api/nodes/${node}/memory/ets/${filter}${suffix}`);
+        assert.deepEqual([r.status, r.body], [200, { ets_tables_memory: 'no_tables' }], `${filter}${suffix}`);
+      }
+    }
+    const relative = await call('GET', `/api/nodes/${node}/memory/ets/relative`);
+    assert.deepEqual([relative.status, relative.body], [200, { ets_tables_memory: { total: 100 } }]);
+  });
+
   test('GET /api/healthchecks/node[/{node}]: ok; another node 404', async () => {
     await same('healthchecks_node', 'GET', '/api/healthchecks/node');
     const r = await call('GET', `/api/healthchecks/node/${node}`);

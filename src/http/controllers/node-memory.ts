@@ -79,4 +79,9 @@ export function registerNodeMemory(router: Router, _ctx: ManagementContext): voi
   // RabbitMQ's memory per ETS table (name: bytes, and their total). Warren has no ETS tables
   // (other_ets and quorum_ets are 0 in the breakdown), so the list holds the total alone.
   route('/ets', () => ({ ets_tables_memory: { total: 0 } }));
+  // Relative shares of the same (nothing but the total), and one table's (RabbitMQ answers
+  // "no_tables" for a name that matches none).
+  route('/ets/relative', () => ({ ets_tables_memory: { total: 100 } }));
+  route('/ets/:filter', () => ({ ets_tables_memory: 'no_tables' }));
+  route('/ets/:filter/relative', () => ({ ets_tables_memory: 'no_tables' }));
 }
