@@ -98,6 +98,8 @@ export async function startBroker(overrides: Partial<BrokerOptions> = {}): Promi
       await new Promise((r) => setTimeout(r, connections.size > 0 ? 100 : 0));
       for (const c of connections) c.destroy();
       alarms.stop();
+      // Held delayed messages stay in the store; their timers must not fire into a closed broker.
+      for (const v of broker.vhosts.values()) v.delayed.stop();
       await done;
       await tlsDone;
       await persistence?.close();

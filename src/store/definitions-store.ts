@@ -112,6 +112,8 @@ export class DefinitionsStore {
   }
 
   private append(change: object): void {
+    // After close the fd number may belong to another file (see SegmentLog.append): drop it.
+    if (this.closed) return;
     const json = JSON.stringify(change);
     this.pending.push(`${crc32(json)}\t${json}\n`);
     if (this.scheduled) return;
@@ -122,7 +124,7 @@ export class DefinitionsStore {
   /** Writes pending changes in one append; compacts into the snapshot when the log grows. */
   flush(): void {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.closed) return;
     const text = Buffer.from(this.pending.join(''));
     this.logLines += this.pending.length;
     this.pending = [];
@@ -156,5 +158,7 @@ export class DefinitionsStore {
   close(): void {
     this.sync();
     closeSync(this.fd);
+    this.closed = true;
   }
+  private closed = false;
 }

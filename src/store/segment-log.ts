@@ -106,6 +106,9 @@ export class SegmentLog {
    * is cut back to its previous length, so a failed write never leaves garbage before later data.
    */
   append(batch: Buffer): { segment: number; offset: number } {
+    // A closed log's fd numbers may already belong to other files (a broker restarted in the same
+    // process reuses them): a late write, from a timer of the closed broker, must go nowhere.
+    if (this.closed) throw new Error('the message log is closed');
     if (this.current.size > 0 && this.current.size + batch.length > this.segmentSize) {
       this.startSegment(this.current.id + 1);
     }
@@ -166,7 +169,10 @@ export class SegmentLog {
     return oldest.id;
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     await new Promise<void>((resolve) => this.syncer.whenSynced(this.position, () => resolve()));
     await this.syncer.close();
     for (const s of this.segments) if (s.fd >= 0) closeSync(s.fd);

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync, truncateSync, appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageStore } from '../../src/store/message-store.js';
@@ -39,6 +39,30 @@ describe('MessageStore', () => {
     assert.deepEqual(rec.get(q2)!.map((m) => m.body.toString()), ['m0', 'm2', 'm4']);
     assert.equal(rec.get(q1)![1].routingKey, 'rk1');
     assert.deepEqual(rec.get(q1)![0].properties, props);
+    await r.close();
+  });
+
+  test('after close nothing is written: the closed log\'s fd numbers may already be another file\'s', async () => {
+    const dir = freshDir();
+    const s = MessageStore.open({ dir });
+    const q = MessageStore.queueKey('/', 'q');
+    s.publish(s.newId(), [q], 'ex', 'rk', props, Buffer.from('before'));
+    await durable(s);
+    await s.close();
+    // A file opened now may get the number of the log's closed segment fd (lowest free number).
+    const other = join(dir, 'other-file');
+    const fd = openSync(other, 'w');
+    try {
+      // A late publish (a timer of a closed broker) goes nowhere; its durability callback fails.
+      s.publish(s.newId(), [q], 'ex', 'rk', props, Buffer.from('after close'));
+      const outcome = await new Promise<Error | undefined>((resolve) => s.afterDurable(resolve));
+      assert.match(String(outcome), /closed/);
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(statSync(other).size, 0, 'the other file is untouched');
+    const r = MessageStore.open({ dir });
+    assert.deepEqual(recovered(r).get(q)!.map((m) => m.body.toString()), ['before']);
     await r.close();
   });
 
