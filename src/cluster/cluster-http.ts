@@ -119,25 +119,10 @@ async function withBrokerFigures(nodes: ClusterNodeView[], port: number, authori
   });
 }
 
-function getJson(port: number, path: string, authorization: string | undefined): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const out = request({ host: '127.0.0.1', port, path, headers: authorization ? { authorization } : {}, agent: false }, (answer) => {
-      let text = '';
-      answer.setEncoding('utf8');
-      answer.on('data', (d: string) => (text += d));
-      answer.on('end', () => {
-        if (answer.statusCode !== 200) return reject(new Error(`HTTP ${answer.statusCode}`));
-        try {
-          resolve(JSON.parse(text));
-        } catch (err) {
-          reject(err);
-        }
-      });
-      answer.on('error', reject);
-    });
-    out.on('error', reject);
-    out.end();
-  });
+async function getJson(port: number, path: string, authorization: string | undefined): Promise<unknown> {
+  const answer = await fetch(`http://127.0.0.1:${port}${path}`, { headers: authorization ? { authorization } : {} });
+  if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
+  return answer.json();
 }
 
 /** Passes the request to the management API at target and streams its answer back. */
